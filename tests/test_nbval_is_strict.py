@@ -68,7 +68,6 @@ def test_changed_stored_number_fails(copy_dir: Path):
 
 
 def test_project_runs_nbval_strict():
-    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"][
-        "addopts"
-    ].split()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    addopts = config["tool"]["pytest"]["ini_options"]["addopts"].split()
     assert "--nbval" in addopts and "--nbval-lax" not in addopts
