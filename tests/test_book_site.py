@@ -6,6 +6,7 @@ builds the book once, on one worker.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from bookfiles import ROOT, toc_files
 
+TEMPLATE_OR_CDN = ("unpkg.com", "cdn.jsdelivr", "cdnjs", "binder-examples", "executablebooks/jupyter-book")
 REMOTE = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)=["'](https?:)?//""", re.IGNORECASE)
 
 
@@ -62,3 +64,105 @@ def test_math_is_served_from_the_build(built):
     for src in scripts:
         target = (html / "book" / src.split("?")[0]).resolve()
         assert target.is_file(), f"MathJax script {src} is not in the build"
+
+
+
+def test_mathjax_is_loaded_once_per_page(built):
+    html, _ = built
+    for page in toc_files():
+        text = (html / (page + ".html")).read_text(encoding="utf-8")
+        loads = re.findall(r"<script[^>]*src=\"[^\"]*(?:mathjax|MathJax)[^\"]*\"", text)
+        assert len(loads) <= 1, f"{page} loads MathJax {len(loads)} times"
+
+
+def test_no_cdn_or_template_link_in_pages(built):
+    html, _ = built
+    for path in html.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for needle in TEMPLATE_OR_CDN:
+            assert needle not in text, f"{path.relative_to(html)} mentions {needle}"
+
+
+def test_site_is_small(built):
+    html, _ = built
+    size = sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
+    assert size < 15 * 2**20, f"_build/html is {size / 2**20:.1f} MiB (budget 15 MiB)"
+
+
+@pytest.mark.parametrize("page", [f for f in toc_files() if (ROOT / (f + ".ipynb")).exists()])
+def test_notebook_pages_offer_their_ipynb(built, page: str):
+    html, _ = built
+    name = Path(page).name + ".ipynb"
+    text = (html / (page + ".html")).read_text(encoding="utf-8")
+    assert f'href="../_sources/{page}.ipynb"' in text, f"{page} has no download link for {name}"
+    assert (html / "_sources" / (page + ".ipynb")).is_file()
+
+# --- The site as a reader's browser sees it -------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "broken_pages"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser_context(built, tmp_path_factory: pytest.TempPathFactory):
+    """A headless Chromium context and the base URL of the built book (plus broken fixture pages)."""
+    import browser
+
+    chromium = browser.find_chromium()
+    if chromium is None:
+        message = "no Chromium on this machine: apt-get install chromium (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must not skip the browser test")
+        pytest.skip(message)
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements.txt")
+    html, _ = built
+    site = tmp_path_factory.mktemp("site")
+    shutil.copytree(html, site, dirs_exist_ok=True)
+    shutil.copytree(FIXTURES, site / "_broken")
+    with browser.serve(site) as base, playwright_api.sync_playwright() as pw:
+        chrome = pw.chromium.launch(executable_path=chromium, headless=True, args=browser.CHROMIUM_ARGS)
+        context = chrome.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            yield context, base
+        finally:
+            context.close()
+            chrome.close()
+
+
+@pytest.mark.parametrize("page", toc_files())
+def test_page_reads_correctly_in_a_browser(browser_context, page: str):
+    import browser
+
+    context, base = browser_context
+    shots = {"book/notation": "notation.png", "book/setup": "setup.png"}
+    shot = ARTIFACTS / shots[page] if page in shots else None
+    problems = browser.check_page(context, base + page + ".html", screenshot=shot)
+    assert not problems, f"{page}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("raw_math.html", "raw math"),
+        ("broken_image.html", "images that did not load"),
+        ("remote_request.html", "outside 127.0.0.1"),
+    ],
+)
+def test_the_browser_check_catches_a_broken_page(browser_context, fixture: str, expected: str):
+    import browser
+
+    context, base = browser_context
+    problems = browser.check_page(context, base + "_broken/" + fixture)
+    assert any(expected in p for p in problems), problems
+
+
+def test_search_finds_a_term_of_the_book(browser_context):
+    context, base = browser_context
+    page = context.new_page()
+    try:
+        page.goto(base + "search.html?q=backpropagation", wait_until="load")
+        page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        hits = page.locator("#search-results ul.search li").count()
+    finally:
+        page.close()
+    assert hits > 0, "the search page found nothing for 'backpropagation'"
