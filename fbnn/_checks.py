@@ -1,0 +1,120 @@
+"""Input validation shared by the numeric engine.
+
+Every public entry point checks its arguments once, with a message that names the argument, says
+what was expected and what was given. The inner training loop calls private helpers that skip
+these checks, so validation costs nothing per minibatch.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
+
+
+def check_dtype(dtype: object) -> np.dtype:
+    """Return the numpy dtype for ``"float64"`` or ``"float32"`` (or the numpy types themselves)."""
+    try:
+        dt = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError as exc:
+        raise TypeError(f"dtype must be 'float64' or 'float32', got {dtype!r}") from exc
+    if dt.name not in FLOAT_DTYPES:
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dt.name!r}")
+    return dt
+
+
+def check_array(
+    x: object,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    dtype: np.dtype | None = None,
+    finite: bool = True,
+) -> np.ndarray:
+    """Convert ``x`` to an array and check its dimension and that it holds finite real numbers.
+
+    ``dtype`` (if given) is the floating type to convert to; otherwise the array keeps its type
+    as long as it is numeric.
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
+    if dtype is not None:
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+    if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = int(arr.size - np.isfinite(arr).sum())
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
+    return arr
+
+
+def check_positive_int(value: object, name: str) -> int:
+    """Check that ``value`` is an integer >= 1 (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def check_nonnegative_int(value: object, name: str) -> int:
+    """Check that ``value`` is an integer >= 0 (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value}")
+    return int(value)
+
+
+def check_positive_float(value: object, name: str) -> float:
+    """Check that ``value`` is a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not np.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return v
+
+
+def check_nonnegative_float(value: object, name: str) -> float:
+    """Check that ``value`` is a finite real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a non-negative number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return v
+
+
+def check_fraction(value: object, name: str, *, low_open: bool = False, high_open: bool = True) -> float:
+    """Check that ``value`` is a real number in [0, 1) (bounds adjustable)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    lo_ok = v > 0 if low_open else v >= 0
+    hi_ok = v < 1 if high_open else v <= 1
+    if not (np.isfinite(v) and lo_ok and hi_ok):
+        lo = "(0" if low_open else "[0"
+        hi = "1)" if high_open else "1]"
+        raise ValueError(f"{name} must lie in {lo}, {hi}, got {value}")
+    return v
+
+
+def check_name(name: object, valid: dict | tuple | list, what: str) -> str:
+    """Check that ``name`` is one of ``valid`` (keys), with a message listing the valid names."""
+    names = list(valid)
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a string, one of {names}; got {name!r} ({type(name).__name__})")
+    if name not in names:
+        raise ValueError(f"unknown {what} {name!r}; valid names are {names}")
+    return name

@@ -1,0 +1,98 @@
+"""Activations: values from independent formulas, derivatives from finite differences, stability."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from fbnn import names
+from fbnn.activations import ACTIVATIONS, get_activation, log_softmax, relu, sigmoid, softmax, tanh
+
+H = 1e-6
+
+
+def test_registry_keys_equal_shared_names():
+    assert tuple(ACTIVATIONS) == names.OUTPUT_ACTIVATIONS
+    assert all(ACTIVATIONS[k].name == k for k in ACTIVATIONS)
+
+
+def test_get_activation_unknown_name_lists_valid_names():
+    with pytest.raises(ValueError, match="unknown activation 'swish'.*'relu'"):
+        get_activation("swish")
+    with pytest.raises(ValueError, match="hidden activation 'softmax'"):
+        get_activation("softmax", hidden=True)
+    with pytest.raises(TypeError):
+        get_activation(3)
+
+
+def test_values_against_python_math():
+    z = np.array([-3.0, -0.5, 0.0, 0.7, 4.0])
+    assert np.allclose(sigmoid(z), [1 / (1 + math.exp(-v)) for v in z], rtol=1e-15, atol=0)
+    assert np.allclose(tanh(z), [math.tanh(v) for v in z], rtol=1e-15, atol=0)
+    assert np.array_equal(relu(z), [0, 0, 0, 0.7, 4.0])
+    row = np.array([[1.0, 2.0, 3.0]])
+    e = [math.exp(v) for v in (1.0, 2.0, 3.0)]
+    assert np.allclose(softmax(row), [[v / sum(e) for v in e]], rtol=1e-14)
+    assert np.allclose(log_softmax(row), [[math.log(v / sum(e)) for v in e]], rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["identity", "sigmoid", "tanh", "relu"])
+def test_elementwise_derivative_matches_central_differences(name):
+    act = ACTIVATIONS[name]
+    z = np.linspace(-4, 4, 41) + 0.013  # avoid relu's kink at exactly 0
+    numeric = (act.f(z + H) - act.f(z - H)) / (2 * H)
+    assert np.allclose(act.df(z), numeric, rtol=1e-7, atol=1e-9)
+    v = np.cos(z)
+    assert np.allclose(act.jvp(z, v), act.df(z) * v)
+    if act.df_from_output is not None:
+        assert np.allclose(act.df_from_output(act.f(z)), act.df(z), rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_jvp_matches_directional_finite_difference():
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(5, 4))
+    v = rng.normal(size=(5, 4))
+    numeric = (softmax(z + H * v) - softmax(z - H * v)) / (2 * H)
+    assert np.allclose(ACTIVATIONS["softmax"].jvp(z, v), numeric, rtol=1e-6, atol=1e-9)
+    with pytest.raises(TypeError, match="jvp"):
+        ACTIVATIONS["softmax"].df(z)
+
+
+def test_softmax_jacobian_is_symmetric_so_jvp_is_vjp():
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(1, 4))
+    J = np.stack([ACTIVATIONS["softmax"].jvp(z, np.eye(4)[[i]])[0] for i in range(4)], axis=1)
+    s = softmax(z)[0]
+    assert np.allclose(J, np.diag(s) - np.outer(s, s), atol=1e-15)
+
+
+def test_stable_for_logits_of_magnitude_1e3():
+    z = np.array([[-1e3, 0.0, 1e3]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        s = sigmoid(z)
+        p = softmax(z)
+        lp = log_softmax(z)
+    assert np.array_equal(s, [[0.0, 0.5, 1.0]])
+    assert np.allclose(p, [[0.0, 0.0, 1.0]], atol=0)
+    # log softmax of (-1000, 0, 1000) is (-2000, -1000, 0) to rounding: exp(-1000) vanishes.
+    assert np.allclose(lp, [[-2000.0, -1000.0, 0.0]], rtol=1e-15)
+    # Far from 0 the overflow-safe branch keeps relative precision.
+    assert math.isclose(float(sigmoid(np.array(-40.0))), 1 / (1 + math.exp(40)), rel_tol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_float32_in_float32_out(name):
+    z = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4)
+    assert ACTIVATIONS[name].f(z).dtype == np.float32
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, (3, 5), elements=st.floats(-50, 50)), st.floats(-1e3, 1e3))
+def test_softmax_rows_are_distributions_and_shift_invariant(z, c):
+    p = softmax(z)
+    assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1)
+    assert np.allclose(softmax(z + c), p, atol=1e-12)
+    assert np.allclose(np.exp(log_softmax(z)), p, atol=1e-12)
