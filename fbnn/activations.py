@@ -39,7 +39,7 @@ def identity(z: np.ndarray) -> np.ndarray:
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function 1 / (1 + exp(-z)), finite and accurate for every finite ``z``.
 
-    Uses e = exp(-|z|) <= 1, so no exponential overflows: 1 / (1 + e) for z >= 0 and
+    Uses ``e = exp(-abs(z)) <= 1``, so no exponential overflows: 1 / (1 + e) for z >= 0 and
     e / (1 + e) for z < 0 (the same value, rearranged), which also keeps full relative
     precision for very negative ``z``.
     """

@@ -64,7 +64,8 @@ def check_gradients(
     """Largest relative error between backpropagation and central differences over the parameter arrays.
 
     For each array (``W1``, ``b1``, ...) the error is ``||g - n|| / (||g|| + ||n||)`` with ``g`` from
-    :meth:`MLP.loss_and_grads` and ``n`` from :func:`numerical_gradients`; the result is the largest.
+    :meth:`~fbnn.network.MLP.loss_and_grads` and ``n`` from :func:`numerical_gradients`; the result is
+    the largest.
 
     The check runs on a float64 copy of ``model`` (finite differences in float32 would measure
     rounding, not the derivative), so the model itself is untouched. Values below about 1e-6

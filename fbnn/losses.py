@@ -90,7 +90,7 @@ def binary_cross_entropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> float:
     """Binary cross-entropy of sigmoid(z) against ``y``, computed from the logits ``z``.
 
-    Uses max(z, 0) - z y + log(1 + exp(-|z|)), which equals the textbook formula and never overflows.
+    Uses ``max(z, 0) - z y + log(1 + exp(-abs(z)))``, which equals the textbook formula and never overflows.
     """
     z = np.asarray(z)
     per = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
@@ -115,7 +115,7 @@ def cross_entropy_grad(p: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> float:
-    """Cross-entropy of softmax(z) against probability rows ``y``, through :func:`log_softmax`."""
+    """Cross-entropy of softmax(z) against probability rows ``y``, through a stable log-softmax."""
     return float(-np.vdot(y, log_softmax(z)) / _n(np.asarray(z)))
 
 

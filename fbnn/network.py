@@ -250,7 +250,7 @@ class MLP:
         return grads
 
     def backward(self, cache: dict, grad: object, *, wrt: str = "logits") -> dict[str, np.ndarray]:
-        """Backpropagate an upstream gradient and return ``dL/dparams`` with the keys of :attr:`params`.
+        """Backpropagate an upstream gradient and return ``dL/dparams`` with the keys of ``params``.
 
         Parameters
         ----------
@@ -337,7 +337,7 @@ class MLP:
 
         ``X: (n_samples, n_in)``; ``Y``: targets (class indices ``(n,)`` or probability rows for
         cross-entropy; ``(n, n_out)`` otherwise). Returns ``(loss, grads)`` with ``grads`` keyed like
-        :attr:`params`. Softmax + cross-entropy and sigmoid + binary cross-entropy use the fused,
+        ``params``. Softmax + cross-entropy and sigmoid + binary cross-entropy use the fused,
         overflow-free forms computed from the logits.
         """
         loss = self._check_loss(loss)
@@ -428,7 +428,7 @@ class MLP:
         )
 
     def get_params(self) -> dict[str, np.ndarray]:
-        """A deep copy of :attr:`params`."""
+        """A deep copy of ``params``."""
         return {k: v.copy() for k, v in self.params.items()}
 
     def set_params(self, params: dict[str, Any]) -> None:

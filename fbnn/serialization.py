@@ -80,7 +80,7 @@ def _not_a_model(path: Path, why: str) -> ValueError:
 
 
 def load_model(path: str | PathLike) -> MLP:
-    """Read a network written by :func:`save_model` (or :meth:`MLP.save`).
+    """Read a network written by :func:`save_model` (or :meth:`~fbnn.network.MLP.save`).
 
     Raises ``FileNotFoundError`` if there is no such file and ``ValueError`` if the file is not a
     saved fbnn model (not an ``.npz``, no or wrong header, missing or misshapen parameters).

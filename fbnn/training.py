@@ -32,7 +32,7 @@ class History:
 
     ``loss``/``accuracy`` are the means over the epoch's minibatches (each measured just before its
     step), ``val_loss``/``val_accuracy`` are measured on the validation set at the end of the epoch
-    (empty without one); call :meth:`MLP.evaluate` for the training set with the final weights.
+    (empty without one); call :meth:`~fbnn.network.MLP.evaluate` for the training set with the final weights.
     ``best_epoch`` is the 1-based epoch with the lowest validation loss (or training loss without
     validation); ``stopped_early`` tells whether early stopping ended the run.
     ``history["loss"]`` works like ``history.loss``.
@@ -88,7 +88,8 @@ def fit(
 
     Parameters
     ----------
-    X, Y : training inputs ``(n_samples, n_in)`` and targets (as for :meth:`MLP.loss_and_grads`).
+    X, Y : training inputs ``(n_samples, n_in)`` and targets
+        (as for :meth:`~fbnn.network.MLP.loss_and_grads`).
     epochs : number of passes over the data (>= 1).
     batch_size : samples per gradient step (>= 1; the last batch of an epoch may be smaller).
     optimizer : an :class:`~fbnn.optim.Optimizer` (its state carries over between calls), a name for

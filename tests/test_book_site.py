@@ -97,6 +97,39 @@ def test_notebook_pages_offer_their_ipynb(built, page: str):
     assert f'href="../_sources/{page}.ipynb"' in text, f"{page} has no download link for {name}"
     assert (html / "_sources" / (page + ".ipynb")).is_file()
 
+
+def public_modules() -> list[str]:
+    """Every public module of fbnn (no leading underscore; the command line entry points excluded)."""
+    import pkgutil
+
+    import fbnn
+
+    names = []
+    for info in pkgutil.walk_packages(fbnn.__path__, "fbnn."):
+        parts = info.name.split(".")
+        if any(p.startswith("_") for p in parts) or parts[-1] == "cli" or info.ispkg:
+            continue
+        names.append(info.name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("module", public_modules())
+def test_api_reference_documents_every_public_name(built, module: str):
+    import importlib
+    import inspect
+
+    html, _ = built
+    page = (html / "book" / "api.html").read_text(encoding="utf-8")
+    mod = importlib.import_module(module)
+    exported = getattr(mod, "__all__", None)
+    names = exported if exported is not None else [
+        n for n, obj in vars(mod).items()
+        if not n.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == module
+    ]
+    missing = [n for n in names if f'id="{module}.{n}"' not in page]
+    assert not missing, f"book/api.md does not document {module}: {missing}"
+
 # --- The site as a reader's browser sees it -------------------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken_pages"
