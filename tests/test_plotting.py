@@ -1,0 +1,180 @@
+"""Tests of the network diagrams and the timeline in fbnn.plotting.
+
+Expected counts come from the definitions of the topologies (a dense layer joins every unit of one layer
+to every unit of the next; a copy connection is one-to-one; a Hopfield net couples each unordered pair
+once), not from the code under test.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import ArrowStyle, Circle, FancyArrowPatch  # noqa: E402
+
+from fbnn import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def gids(ax, prefix):
+    return [p.get_gid() for p in ax.patches if (p.get_gid() or "").startswith(prefix)]
+
+
+def center(ax, name):
+    (c,) = [p for p in ax.patches if p.get_gid() == f"node:{name}"]
+    assert isinstance(c, Circle)
+    return c.center
+
+
+# ------------------------------------------------------------------------- feedforward
+@pytest.mark.parametrize("sizes", [[2, 1], [3, 4, 2], [2, 3, 3, 1], [1, 5, 2, 4, 1]])
+def test_feedforward_draws_every_unit_and_every_weight(sizes):
+    ax = plotting.draw_feedforward(sizes)
+    assert len(gids(ax, "node:")) == sum(sizes)
+    n_weights = sum(a * b for a, b in itertools.pairwise(sizes))
+    edges = gids(ax, "edge:")
+    assert len(edges) == n_weights
+    assert all(g.startswith("edge:forward:") for g in edges)
+    assert all(isinstance(p, FancyArrowPatch) for p in ax.patches if (p.get_gid() or "").startswith("edge:"))
+
+
+def test_feedforward_has_no_connection_pointing_backwards():
+    graph = plotting.feedforward_graph([3, 4, 4, 2])
+    assert graph.edges and not any(graph.points_backwards(e) for e in graph.edges)
+    # and every connection joins consecutive layers
+    assert all(graph.node(e.dst).x - graph.node(e.src).x == 1 for e in graph.edges)
+
+
+def test_error_signal_arrows_run_from_output_to_first_hidden_layer():
+    sizes = [2, 3, 3, 2]  # L = 3 weight layers: delta^(3) -> delta^(2) -> delta^(1)
+    ax = plotting.draw_feedforward(sizes, show_error_signal=True)
+    signals = {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith("signal:error:")}
+    assert sorted(signals) == ["signal:error:2->1", "signal:error:3->2"]
+    for p in signals.values():
+        (x0, _), (x1, _) = p._posA_posB  # the arrow's end points in data coordinates
+        assert x1 < x0  # points towards the input
+    # the error signal is not a connection of the network: the edge count is unchanged
+    assert len(gids(ax, "edge:")) == 2 * 3 + 3 * 3 + 3 * 2
+    assert not gids(plotting.draw_feedforward(sizes), "signal:")
+
+
+# ------------------------------------------------------------------------- Jordan and Elman
+@pytest.mark.parametrize(("n_in", "n_hidden", "n_out"), [(2, 3, 2), (1, 4, 3), (3, 2, 1)])
+def test_jordan_copies_outputs_into_context_units(n_in, n_hidden, n_out):
+    graph = plotting.jordan_graph(n_in, n_hidden, n_out, self_loops=True)
+    ax = plotting.draw_network(graph)
+    n_context = n_out
+    assert len(gids(ax, "node:")) == n_in + n_context + n_hidden + n_out
+    forward = n_in * n_hidden + n_context * n_hidden + n_hidden * n_out
+    assert len(gids(ax, "edge:forward:")) == forward
+    feedback = graph.edges_of_kind("feedback")
+    assert len(feedback) == n_out
+    assert {e.src for e in feedback} == {f"y{i}" for i in range(1, n_out + 1)}
+    assert {e.dst for e in feedback} == {f"c{i}" for i in range(1, n_out + 1)}
+    assert all(graph.points_backwards(e) for e in feedback)
+    assert not any(graph.points_backwards(e) for e in graph.edges_of_kind("forward"))
+    # each context unit feeds every hidden unit and nothing else
+    for c in (f"c{i}" for i in range(1, n_out + 1)):
+        out = [e.dst for e in graph.edges if e.src == c and e.kind == "forward"]
+        assert sorted(out) == sorted(f"h{j}" for j in range(1, n_hidden + 1))
+    assert len(graph.edges_of_kind("self")) == n_out
+    assert not plotting.jordan_graph(n_in, n_hidden, n_out).edges_of_kind("self")  # default, as JordanRNN
+
+
+def test_drawn_feedback_arrows_point_backwards_on_the_page():
+    ax = plotting.draw_jordan(2, 3, 2)
+    fb = [p for p in ax.patches if (p.get_gid() or "").startswith("edge:feedback:")]
+    assert len(fb) == 2
+    for p in fb:
+        src, dst = p.get_gid().split(":", 2)[2].split("->")
+        assert center(ax, dst)[0] < center(ax, src)[0]
+        assert p.get_linestyle() == "--"
+
+
+@pytest.mark.parametrize(("n_in", "n_hidden", "n_out"), [(2, 3, 2), (1, 5, 1)])
+def test_elman_copies_hidden_units_into_context_units(n_in, n_hidden, n_out):
+    graph = plotting.elman_graph(n_in, n_hidden, n_out)
+    ax = plotting.draw_elman(n_in, n_hidden, n_out)
+    assert len(gids(ax, "node:")) == n_in + 2 * n_hidden + n_out
+    assert len(gids(ax, "edge:forward:")) == n_in * n_hidden + n_hidden * n_hidden + n_hidden * n_out
+    feedback = graph.edges_of_kind("feedback")
+    assert [(e.src, e.dst) for e in feedback] == [(f"h{i}", f"c{i}") for i in range(1, n_hidden + 1)]
+    assert all(graph.points_backwards(e) for e in feedback)
+    assert not graph.edges_of_kind("self")
+
+
+# ------------------------------------------------------------------------- Hopfield
+@pytest.mark.parametrize("n", [2, 3, 6, 9])
+def test_hopfield_couples_every_pair_once_symmetrically(n):
+    graph = plotting.hopfield_graph(n)
+    ax = plotting.draw_hopfield(n)
+    assert len(gids(ax, "node:")) == n
+    edges = gids(ax, "edge:")
+    assert len(edges) == n * (n - 1) // 2
+    assert all(g.startswith("edge:symmetric:") for g in edges)
+    pairs = {frozenset((e.src, e.dst)) for e in graph.edges}
+    assert len(pairs) == n * (n - 1) // 2  # no pair twice, no self-connection (a singleton set)
+    assert all(len(p) == 2 for p in pairs)
+    # drawn double-headed: a symmetric weight has no direction
+    arrows = [p for p in ax.patches if (p.get_gid() or "").startswith("edge:")]
+    assert all(isinstance(p.get_arrowstyle(), ArrowStyle.CurveFilledAB) for p in arrows)
+
+
+# ------------------------------------------------------------------------- validation and return values
+def test_every_draw_function_returns_the_axes_it_was_given():
+    fig, ax = plt.subplots()
+    for draw in (
+        lambda a: plotting.draw_feedforward([2, 2], a),
+        lambda a: plotting.draw_jordan(ax=a),
+        lambda a: plotting.draw_elman(ax=a),
+        lambda a: plotting.draw_hopfield(ax=a),
+        lambda a: plotting.draw_timeline([(1990, "x", "g")], a),
+    ):
+        ax.clear()
+        assert draw(ax) is ax
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "match"),
+    [
+        (lambda: plotting.feedforward_graph([3]), ValueError, "at least an input and an output"),
+        (lambda: plotting.feedforward_graph([3, 0]), ValueError, r"sizes\[1\]"),
+        (lambda: plotting.feedforward_graph([3, 2.5]), TypeError, r"sizes\[1\] must be an int"),
+        (lambda: plotting.feedforward_graph([100, 50, 10]), ValueError, "readable"),
+        (lambda: plotting.hopfield_graph(0), ValueError, "n must be between"),
+        (lambda: plotting.draw_network("net"), TypeError, "NetworkGraph"),
+        (lambda: plotting.draw_timeline([]), ValueError, "empty"),
+        (lambda: plotting.draw_timeline([("1990", "x", "g")]), ValueError, r"events\[0\]"),
+        (lambda: plotting.feedforward_graph([2, 2]).edges_of_kind("sideways"), ValueError, "kind must be"),
+    ],
+)
+def test_bad_input_is_rejected_with_a_clear_message(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+# ------------------------------------------------------------------------- timeline
+def test_timeline_places_one_marker_per_event_at_its_year_in_order():
+    events = [(1986, "b", "train"), (1943, "a", "units"), (1997, "c", "recurrent"), (1974, "d", "train")]
+    ax = plotting.draw_timeline(events)
+    markers = [line for line in ax.lines if (line.get_gid() or "").startswith("event:")]
+    markers.sort(key=lambda m: m.get_gid())
+    assert [m.get_gid() for m in markers] == [f"event:{i}" for i in range(4)]
+    assert [float(m.get_xdata()[0]) for m in markers] == [1943.0, 1974.0, 1986.0, 1997.0]
+    assert all(float(m.get_ydata()[0]) == 0.0 for m in markers)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 4 and all(str(y) in t for y, t in zip([1943, 1974, 1986, 1997], texts, strict=True))
+    # one legend entry per group, events of a group share a colour
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["units", "train", "recurrent"]
+    assert markers[1].get_color() == markers[2].get_color()
+    assert ax.get_xlim()[0] < 1943 and ax.get_xlim()[1] > 1997
