@@ -1,0 +1,92 @@
+"""Symbolic-size gradient and delta recursion, element-wise checks, and code generation."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from fbnn.symbolic import (
+    check_dense_layer,
+    check_network,
+    dense_gradient_function,
+    derive_delta_recursion,
+    derive_dense_gradient,
+    explicit_network,
+)
+
+
+@pytest.fixture(scope="module")
+def grad():
+    return derive_dense_gradient()
+
+
+def test_general_dense_gradient_is_delta_x_transpose(grad):
+    assert grad.per_sample["W"] == grad.delta * grad.x.T
+    assert grad.per_sample["b"] == grad.delta
+    assert grad.per_sample["x"] == grad.W.T * grad.delta
+    assert grad.batch["W"] == grad.Delta.T * grad.X
+    p, q = sp.symbols("p q", integer=True)
+    assert grad.index["W"] == sp.IndexedBase("delta")[p] * sp.IndexedBase("x")[q]
+
+
+def test_general_gradient_matches_explicit_entries(grad):
+    # Put sizes in and compare with SymPy's derivative of the explicit first-order dL = delta^T (W x + b).
+    W, x, b, d = (
+        sp.Matrix(sp.MatrixSymbol(s, *shape))
+        for s, shape in (("W", (2, 3)), ("x", (3, 1)), ("b", (2, 1)), ("delta", (2, 1)))
+    )
+    dL = (d.T * (W * x + b))[0, 0]
+    direct = W.applyfunc(lambda w: sp.diff(dL, w))
+    general = sp.Matrix(
+        grad.per_sample["W"]
+        .subs(
+            {sp.Symbol("m", integer=True, positive=True): 2, sp.Symbol("n", integer=True, positive=True): 3}
+        )
+        .as_explicit()
+    )
+    assert general == direct
+
+
+def test_delta_recursion_structural_equals_hadamard_form():
+    r = derive_delta_recursion()
+    assert isinstance(r.textbook, sp.HadamardProduct)
+    derived, textbook = r.explicit(3, 2)
+    assert sp.simplify(derived - textbook) == sp.zeros(3, 1)
+    u = sp.Symbol("u")
+    derived, textbook = r.explicit(3, 2, sp.Lambda(u, sp.tanh(u)))
+    assert sp.simplify(derived - textbook) == sp.zeros(3, 1)
+
+
+@pytest.mark.parametrize("act,loss", [("sigmoid", "binary_cross_entropy"), ("relu", "mse")])
+def test_explicit_3x2_layer(act, loss):
+    result = check_dense_layer(2, 3, act, loss)
+    assert result.ok and result.n_entries == 2 * 3 + 2
+
+
+def test_explicit_2_3_2_network_delta_recursion():
+    assert check_network((2, 3, 2), "sigmoid", "sigmoid", "mse").ok
+
+
+def test_general_derivation_displays(grad):
+    from fbnn.symbolic import to_latex, to_text
+
+    assert r"\delta x^{T}" in to_latex(grad)
+    assert "dL/dW" in to_text(grad)
+
+
+def test_explicit_check_can_fail():
+    net = explicit_network((2, 2), "identity", "identity", "mse")
+    net.backprop["W1"] = 2 * net.backprop["W1"]
+    result = net.check()
+    assert not result.ok and "W1[0, 0]" in result.mismatches
+
+
+def test_codegen_100x50_matches_numpy(grad):
+    f = dense_gradient_function(grad, 100, 50)
+    rng = np.random.default_rng(0)
+    Delta, X = rng.normal(size=(8, 100)), rng.normal(size=(8, 50))
+    dW, db = f(Delta, X)
+    expected_dW = sum(np.outer(Delta[s], X[s]) for s in range(8))  # sum of per-sample delta x^T
+    np.testing.assert_allclose(dW, expected_dW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, Delta.sum(axis=0), rtol=1e-12)
+    with pytest.raises(ValueError, match="X must have shape"):
+        f(Delta, X[:, :49])
