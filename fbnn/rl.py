@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 ACTIONS: tuple[str, ...] = ("up", "right", "down", "left")
+"""Names of the four moves, in the order of the policy's outputs."""
 _MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))
 
 DEFAULT_LAYOUT: tuple[str, ...] = (
@@ -236,7 +237,7 @@ def exact_policy_gradient(model, env: GridWorld) -> tuple[float, dict[str, np.nd
     Policy gradient theorem for a finite horizon: with ``d_t(s)`` the probability of being in ``s`` at
     step t and ``Q_k, V_k`` the values with k steps to go,
     ``dJ/dz(s)_b = sum_t gamma^t d_t(s) pi(b|s) (Q_{H-t}(s, b) - V_{H-t}(s))``,
-    which is then backpropagated through the network with :meth:`fbnn.MLP.backward`.
+    which is then backpropagated through the network with :meth:`fbnn.network.MLP.backward`.
     """
     X = env.features()
     probs, cache = model.forward(X, return_cache=True)

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
 
 FORMAT = "fbnn.MLP"
+"""The ``format`` field of a saved model's header: a file without it is not a saved fbnn model."""
 FORMAT_VERSION = 1
+"""Version of the file layout; :func:`load_model` refuses versions it does not know."""
 _HEADER = "__fbnn__"
 
 

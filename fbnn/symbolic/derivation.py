@@ -56,8 +56,8 @@ class Derivation:
     steps : the forward definitions then the chain-rule factors, in order.
     gradients : ``{"W": dL/dW, "b": dL/db}`` in closed form (Matrix; for a neuron W is a row).
     symbols : the symbols used: ``W, b, x, y, z, a`` (matrices) and ``N``.
-    constraints : substitutions the closed forms assume (softmax + cross-entropy: ``y_K = 1 - sum of
-        the other y``, i.e. the targets are a probability row); :meth:`verify` applies them too.
+    constraints : substitutions the closed forms assume (softmax + cross-entropy: the last target is
+        ``1 - sum(other y)``, i.e. the targets are a probability row); :meth:`verify` applies them too.
     """
 
     title: str

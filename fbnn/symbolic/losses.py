@@ -4,11 +4,11 @@ Each loss is a per-sample term ``l(a, y)`` summed over the outputs of one sample
 the mean ``L = (1/N) sum_n l(a_n, y_n)``. So one sample contributes ``l(a, y) / N`` and its gradient
 is divided by ``N`` (the positive integer symbol :data:`N`).
 
-========================  ==============================================
-``"mse"``                 ``1/2 sum_k (a_k - y_k)^2`` (the half makes dl/da = a - y)
-``"binary_cross_entropy"`` ``-sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)]``
-``"cross_entropy"``       ``-sum_k y_k log a_k`` (targets are probability rows: sum_k y_k = 1)
-========================  ==============================================
+==========================  ====================================================================
+``"mse"``                   ``1/2 sum_k (a_k - y_k)^2`` (the half makes dl/da = a - y)
+``"binary_cross_entropy"``  ``-sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)]``
+``"cross_entropy"``         ``-sum_k y_k log a_k`` (targets are probability rows: sum_k y_k = 1)
+==========================  ====================================================================
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def derive_dense_gradient() -> DenseGradient:
     d = r"\frac{{\partial L}}{{\partial {}}}".format
     steps = [
         Step("z", "z", W * x + b, "dense layer, W: (m, n), x: (n, 1)"),
-        Step(r"\delta", "delta", delta, "delta = dL/dz, (m, 1): everything the loss says about z"),
+        Step(r"\frac{\partial L}{\partial z}", "dL/dz", delta, "(m, 1), named delta: all L says about z"),
         Step("dL", "dL", dL, "first order: dL = delta^T dz"),
         Step(d("W"), "dL/dW", per_sample["W"], "matrix calculus on tr(delta^T W x)"),
         Step(d("b"), "dL/db", per_sample["b"], ""),
