@@ -62,13 +62,31 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) messages: how the kernel splits a stream depends on timing."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and prev is not None
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile metadata so that two executions give identical files."""
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
         if cell.cell_type == "code":
-            for out in cell.get("outputs", []):
+            cell.outputs = merge_streams(cell.get("outputs", []))
+            for out in cell.outputs:
                 out.get("metadata", {}).pop("execution", None)
     nb.metadata.pop("widgets", None)
     nb.metadata.pop("papermill", None)
