@@ -4,6 +4,8 @@
    when Thebe is off: they name a CDN and a template repository, and sphinx-thebe emits its configuration
    script twice, which is a JavaScript error.
 2. Keep only the part of the bundled MathJax that the site uses.
+3. Drop the themes' source maps (``*.map``, about 3 MB): a browser asks for them only when a developer opens
+   its tools, never to show a page.
 
 ``sphinx-mathjax-offline`` copies the whole MathJax 3 distribution (about 24 MB) into ``_static/mathjax`` so
 that math renders without a network. The pages load one combined component, ``tex-chtml.js`` (TeX input,
@@ -31,7 +33,10 @@ def _kept(rel: Path) -> bool:
 def prune(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    root = Path(app.outdir) / "_static" / "mathjax"
+    static = Path(app.outdir) / "_static"
+    for source_map in static.rglob("*.map"):
+        source_map.unlink()
+    root = static / "mathjax"
     if not root.is_dir():
         return
     for path in sorted(root.rglob("*"), reverse=True):
