@@ -313,3 +313,17 @@ def test_every_step_size_lowers_the_example_loss():
     alphas = np.linspace(0.01, 200, 400)
     after = np.array([cs.gradient_step(a)["loss_new"] for a in alphas])
     assert np.all(np.isfinite(after)) and np.all(np.diff(after) < 0) and after[0] < cs.full_bce()
+
+
+def test_every_number_printed_in_sections_4_and_5_is_in_the_registry():
+    # Read the numbers straight from the article, so a number the registry forgot cannot go unnoticed.
+    article = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article.zh.md"
+    if not article.exists():
+        pytest.skip(f"the seed article is not at {article}")
+    text = article.read_text(encoding="utf-8")
+    body = text[text.index("## 4. ") : text.index("## 6. ")]
+    body = re.sub(r"^#+ .*$", "", body, flags=re.MULTILINE)  # section headings are not claims
+    numbers = set(re.findall(r"-?\d+(?:\.\d+)?", body))
+    haystack = " ".join(f"{r.quote} {r.printed} {r.correction}" for r in errata.RECORDS)
+    missing = sorted(n for n in numbers if n not in haystack)
+    assert not missing, f"numbers of §4-5 with no errata record: {missing}"
