@@ -125,6 +125,16 @@ def cross_entropy_with_logits_grad(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (softmax(z) * y.sum(axis=-1, keepdims=True) - y) / _n(z)
 
 
+def cross_entropy_with_logits_value_and_grad(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Both :func:`cross_entropy_with_logits` and its gradient from one log-softmax (half the work)."""
+    z = np.asarray(z)
+    n = _n(z)
+    logp = log_softmax(z)
+    value = float(-np.vdot(y, logp) / n)
+    np.exp(logp, out=logp)  # softmax(z), reusing the buffer
+    return value, (logp * y.sum(axis=-1, keepdims=True) - y) / n
+
+
 @dataclass(frozen=True)
 class Loss:
     """A loss with its gradient.
@@ -137,6 +147,7 @@ class Loss:
     fused_output : the output activation whose composition with this loss has the simple
         gradient (a - y) / N in the logits (``"softmax"``, ``"sigmoid"`` or ``"identity"``).
     value_from_logits, grad_from_logits : the fused forms, taking the logits z.
+    fused_value_and_grad : optional, both fused forms at once where sharing work pays.
     """
 
     name: str
@@ -145,9 +156,16 @@ class Loss:
     fused_output: str
     value_from_logits: Callable[[np.ndarray, np.ndarray], float]
     grad_from_logits: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    fused_value_and_grad: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]] | None = None
 
     def __call__(self, a: np.ndarray, y: np.ndarray) -> float:
         return self.value(a, y)
+
+    def value_and_grad_from_logits(self, z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """``(value_from_logits(z, y), grad_from_logits(z, y))``, computed together where possible."""
+        if self.fused_value_and_grad is not None:
+            return self.fused_value_and_grad(z, y)
+        return float(self.value_from_logits(z, y)), self.grad_from_logits(z, y)
 
 
 LOSSES: dict[str, Loss] = {
@@ -167,6 +185,7 @@ LOSSES: dict[str, Loss] = {
         "softmax",
         cross_entropy_with_logits,
         cross_entropy_with_logits_grad,
+        cross_entropy_with_logits_value_and_grad,
     ),
 }
 """Registry of losses; its keys equal :data:`fbnn.names.LOSSES`."""

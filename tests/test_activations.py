@@ -96,3 +96,15 @@ def test_softmax_rows_are_distributions_and_shift_invariant(z, c):
     assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1)
     assert np.allclose(softmax(z + c), p, atol=1e-12)
     assert np.allclose(np.exp(log_softmax(z)), p, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (800, 16), (2, 3, 10), (4, 65), (0, 3)])
+def test_fast_row_max_equals_numpy_max(shape):
+    from fbnn.activations import _row_max
+
+    z = np.random.default_rng(1).normal(size=shape) * 100
+    if z.size == 0:
+        assert _row_max(z).shape == (0, 1)
+        return
+    z.flat[0], z.flat[-1] = np.inf, -np.inf
+    assert np.array_equal(_row_max(z), z.max(axis=-1, keepdims=True))

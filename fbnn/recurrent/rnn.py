@@ -49,6 +49,18 @@ def clip_grad_norm(grads: dict[str, np.ndarray], max_norm: float) -> float:
     return total
 
 
+def _project(X3: np.ndarray, M: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    """``X3 @ M (+ bias)`` for a (T, n_seq, k) array as one 2-D matrix product.
+
+    ``matmul`` on a 3-D array calls BLAS once per leading index (T small products); folding T into
+    the rows makes it one call.
+    """
+    out = X3.reshape(-1, X3.shape[-1]) @ M
+    if bias is not None:
+        out += bias
+    return out.reshape(X3.shape[:-1] + (M.shape[-1],))
+
+
 def _glorot(rng: np.random.Generator, n_out: int, n_in: int, dtype) -> np.ndarray:
     limit = np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=(n_out, n_in)).astype(dtype)
@@ -126,6 +138,10 @@ class _RecurrentNet:
             return np.ascontiguousarray(rows.transpose(1, 0, 2))
         return rows[None]
 
+    def _time_major(self, X) -> np.ndarray:
+        """Validated inputs as one contiguous (T, n_seq, n_in) array, so every projection is one GEMM."""
+        return np.ascontiguousarray(self._check_X(X).transpose(1, 0, 2))
+
     @staticmethod
     def _check_truncate(truncate) -> int | None:
         if truncate is None:
@@ -135,13 +151,13 @@ class _RecurrentNet:
     # ------------------------------------------------------------------ public API
     def forward(self, X) -> np.ndarray:
         """Output logits ``y_t`` for every step: X (n_seq, T, n_in) -> (n_seq, T, n_out)."""
-        Xt = self._check_X(X).transpose(1, 0, 2)
+        Xt = self._time_major(X)
         cache = self._forward(Xt)
         return cache["Y"].transpose(1, 0, 2)
 
     def hidden_states(self, X) -> np.ndarray:
         """Hidden states ``h_1 .. h_T``: X (n_seq, T, n_in) -> (n_seq, T, n_hidden)."""
-        Xt = self._check_X(X).transpose(1, 0, 2)
+        Xt = self._time_major(X)
         return self._forward(Xt)["H"][1:].transpose(1, 0, 2)
 
     def predict_proba(self, X) -> np.ndarray:
@@ -190,17 +206,16 @@ class _RecurrentNet:
         spec = get_loss(loss)
         check_choice(steps, "steps", STEPS)
         k = self._check_truncate(truncate)
-        Xt = self._check_X(X).transpose(1, 0, 2)
+        Xt = self._time_major(X)
         T, n_seq = Xt.shape[:2]
         targets = self._check_targets(Y, loss, n_seq, T, steps)
         cache = self._forward(Xt)
         Z = cache["Y"] if steps == "all" else cache["Y"][-1:]
         rows_z = Z.reshape(-1, self.n_out)
         rows_y = targets.reshape(-1, self.n_out)
-        value = float(spec.value_from_logits(rows_z, rows_y))
         if not need_grads:
-            return value, {}
-        dZ_rows = spec.grad_from_logits(rows_z, rows_y)
+            return float(spec.value_from_logits(rows_z, rows_y)), {}
+        value, dZ_rows = spec.value_and_grad_from_logits(rows_z, rows_y)
         dY = np.zeros_like(cache["Y"])
         if steps == "all":
             dY[...] = dZ_rows.reshape(dY.shape)
@@ -309,7 +324,7 @@ class _RecurrentNet:
         ``J[0]`` is the Jacobian with respect to the (zero) initial state h_0 (Elman); it is zero for a
         Jordan net, whose first step reads the fixed context y_0 = 0.
         """
-        Xt = self._check_X(X).transpose(1, 0, 2)
+        Xt = self._time_major(X)
         return self._jacobians(self._forward(Xt))
 
     # subclasses
@@ -374,21 +389,22 @@ class ElmanRNN(_RecurrentNet):
         H = np.empty((T + 1, n_seq, self.n_hidden), dtype=self.dtype)
         H[0] = 0 if state0 is None else state0
         # The input projection for all steps at once; only the recurrence needs a Python loop.
-        A = Xt @ p["Wxh"].T + p["bh"]
-        WhhT = p["Whh"].T
+        A = _project(Xt, p["Wxh"].T, p["bh"])
+        # np.dot on contiguous operands has about half the call overhead of matmul for these small
+        # blocks, and this loop is the only per-step Python code: every microsecond counts T times.
+        WhhT = np.ascontiguousarray(p["Whh"].T)
         for t in range(T):
-            # written into H[t + 1] in place: this loop is the only per-step Python code, so temporaries count
-            np.matmul(H[t], WhhT, out=H[t + 1])
+            np.dot(H[t], WhhT, out=H[t + 1])
             H[t + 1] += A[t]
             np.tanh(H[t + 1], out=H[t + 1])
-        Y = H[1:] @ p["Why"].T + p["by"]
+        Y = _project(H[1:], p["Why"].T, p["by"])
         return {"H": H, "Y": Y}
 
     def _backward(self, Xt, cache, dY, k):
         p = self.params
         H = cache["H"]
         T = Xt.shape[0]
-        G = dY @ p["Why"]  # direct loss gradient reaching each h_t, (T, n_seq, n_hidden)
+        G = _project(dY, p["Why"])  # direct loss gradient reaching each h_t, (T, n_seq, n_hidden)
         D1 = 1 - H[1:] ** 2  # tanh'(pre-activation), from the stored outputs
         DZ = np.empty_like(G)
         Whh = p["Whh"]
@@ -398,7 +414,7 @@ class ElmanRNN(_RecurrentNet):
                 dz = DZ[t]
                 np.add(G[t], carry, out=dz)
                 dz *= D1[t]
-                np.matmul(dz, Whh, out=carry)
+                np.dot(dz, Whh, out=carry)
         else:
             # carry[j] is the gradient at h_t of the loss at step t + j (+1 when entering the step), which
             # has passed through j hidden updates; it is dropped once it has passed k of them.
@@ -458,7 +474,7 @@ class JordanRNN(_RecurrentNet):
         Y = np.empty((T + 1, n_seq, self.n_out), dtype=self.dtype)  # Y[0] = y_0 = 0
         H[0] = 0
         Y[0] = 0 if state0 is None else state0
-        A = Xt @ p["Wxh"].T + p["bh"]
+        A = _project(Xt, p["Wxh"].T, p["bh"])
         WyhT, WhyT, by = p["Wyh"].T, p["Why"].T, p["by"]
         for t in range(T):
             np.tanh(A[t] + Y[t] @ WyhT, out=H[t + 1])
