@@ -49,6 +49,7 @@ __all__ = [
     "keras_categorical_crossentropy",
     "best_possible_keras_loss",
     "keras_steps_per_epoch",
+    "first_argmax_probabilities",
 ]
 
 A2 = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
@@ -215,6 +216,21 @@ def best_possible_keras_loss(y_true: object) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         ent = -np.sum(np.where(q > 0, q * np.log(q), 0.0), axis=1)
     return float(np.mean(s[:, 0] * ent))
+
+
+def first_argmax_probabilities(n_classes: int = 10, n_values: int = 10) -> np.ndarray:
+    """P(the first largest entry of a row sits at position j), for ``n_classes`` independent uniform integers.
+
+    Keras's ``accuracy`` with ``categorical_crossentropy`` compares ``argmax`` of the prediction with
+    ``argmax`` of the label row, and ``argmax`` returns the first maximum. For rows like the listing's
+    ``np.random.randint(0, n_values, size=(n, n_classes))``, position j is the first maximum with value v when
+    the j earlier entries are below v and the later ones at most v. Shape ``(n_classes,)``, sums to 1.
+    """
+    k = check_positive_int(n_classes, "n_classes")
+    m = check_positive_int(n_values, "n_values")
+    v = np.arange(m, dtype=np.float64)
+    j = np.arange(k)[:, None]
+    return np.sum((1 / m) * (v / m) ** j * ((v + 1) / m) ** (k - 1 - j), axis=1)
 
 
 def keras_steps_per_epoch(n_samples: int, batch_size: int) -> int:

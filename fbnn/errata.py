@@ -177,11 +177,12 @@ RECORDS: tuple[Record, ...] = (
     R("2-feedforward-path", "§2", "信息从前一层传递到后一层", "correct",
       "This is the forward pass.", "architecture"),
     R("2-feedback-path", "§2", "信息从输出层返回到输入层", "wrong",
-      "Feedback connections can run from any unit to itself or to earlier units (Elman: hidden to context, "
-      "Jordan: output to context, Hopfield: all to all), always with a time step; "
+      "Output-to-input feedback is only one case (Jordan networks feed the output back as context), "
+      "not the definition: feedback connections can run from any unit to itself or to earlier units "
+      "(Elman: hidden to context, Hopfield: all to all), always with a time step; "
       "backpropagation's backward pass "
       "carries gradients during training and is not a connection of the network.", "architecture"),
-    R("2-dynamic", "§2", "动态调整：通过调整网络权重来适应不同的输入", "wrong",
+    R("2-dynamic", "§2", "可以通过调整网络权重来适应不同的输入和任务", "wrong",
       "The dynamics of a feedback network is the evolution of its state for fixed weights (e.g. a Hopfield "
       "network descending its energy); changing weights is training.", "hopfield"),
     R("2-adaptive", "§2", "网络可以不断优化其参数", "correct",
@@ -236,8 +237,9 @@ RECORDS: tuple[Record, ...] = (
     R("4.3-feedback", "§4.3", "一个简单的反馈神经网络，用于图像分类", "wrong",
       "The network described (layers 100, 50, 10, no cycles) is feed-forward.", "case_study"),
     R("4.3-sizes", "§4.3", "输入层有100个神经元，隐藏层有50个神经元，输出层有10个神经元", "wrong",
-      "The listing of §5.2 builds another network: Dense(100) is a hidden layer on 100 inputs, so it is "
-      "100-100-50-10. The text's 100-50-10 network has {text} parameters; the listing's has {listing}.",
+      "The article's own networks disagree: the worked example of §4.4 has 5 hidden and 5 output values, and "
+      "the listing of §5.2 builds another network (Dense(100) is a hidden layer on 100 inputs, so it is "
+      "100-100-50-10). The text's 100-50-10 network has {text} parameters; the listing's has {listing}.",
       "case_study", printed="100-50-10",
       recompute=lambda: {
       "text": cs.dense_param_count([100, 50, 10]),
@@ -331,10 +333,9 @@ RECORDS: tuple[Record, ...] = (
       "network is 100-100-50-10 with {value} parameters.", "listing", recompute=lambda: cs.dense_param_count(
           [100, 100, 50, 10])),
     R("5.2-labels", "§5.2", "y = np.random.randint(0, 10, size=(100, 10))", "wrong",
-      "Each row holds ten random integers 0-9, not a class label: categorical cross-entropy needs "
-      "class indices "
-      "(or one-hot/probability rows). The rows of the book's seeded draw sum to {value} on "
-      "average (expected 45).",
+      "Each row holds ten random integers 0-9, not a class label: categorical_crossentropy needs "
+      "one-hot (or probability) rows; class indices go with sparse_categorical_crossentropy. "
+      "The rows of the book's seeded draw sum to {value} on average (expected 45).",
       "listing", recompute=lambda: float(_listing_data()[1].sum(axis=1).mean())),
     R("5.2-x", "§5.2", "x = np.random.rand(100, 100)", "correct",
       "100 examples of 100 features, uniform on [0, 1): valid inputs, but they carry no information about "
@@ -362,17 +363,22 @@ RECORDS: tuple[Record, ...] = (
       "uniform prediction it "
       "is {value} on the book's seeded data, and no prediction at all gets below {floor}. A "
       "uniform guess scores "
-      "ln 10 = {ln10} only with class-index labels.", "listing", printed="2.3026",
+      "ln 10 = {ln10} only with proper labels (one-hot rows, or class indices with the sparse loss).",
+      "listing", printed="2.3026",
       recompute=lambda: {"value": _keras_uniform_loss(), "floor": _keras_best_loss(), "ln10": math.log(10)}),
     R("5.4-timing", "§5.4", "1s 9ms/step", "unverifiable",
-      "Timings depend on the machine. They are not even consistent with the run: 10 steps at 9 ms "
-      "take about {value} s, which Keras shows as 0s.", "listing", printed="1s",
+      "Timings depend on the machine. 1s fits the printed 100 steps of 9 ms, but not the run as "
+      "written: its 10 steps at 9 ms take about {value} s, which Keras shows as 0s.", "listing", printed="1s",
       recompute=lambda: cs.keras_steps_per_epoch(100, 10) * 0.009),
     R("5.4-accuracy", "§5.4", "accuracy: 0.1000 / Accuracy: 0.1 / 准确率为10%", "unverifiable",
-      "The data were not seeded, so the exact value cannot be reproduced; about 0.1 is chance for "
-      "10 classes. "
-      "Trained long enough, a network can memorise random training labels (Zhang et al. 2017).", "listing",
-      printed="0.1"),
+      "The data were not seeded, so the exact value cannot be reproduced. With this loss Keras's "
+      "'accuracy' is categorical accuracy: argmax of the prediction = argmax of the label row. The "
+      "argmax of ten random integers is the first of the largest, which favours low indices: always "
+      "predicting class 0 scores {high} in expectation, class 9 only {low} (0.1 on average over the "
+      "classes). Trained long enough, a network can memorise random training labels (Zhang et al. 2017).",
+      "listing", printed="0.1",
+      recompute=lambda: {"high": float(cs.first_argmax_probabilities()[0]),
+                         "low": float(cs.first_argmax_probabilities()[-1])}),
     R("5.4-conclusion", "§5.4", "这表明我们需要进一步调整模型参数以提高性能", "wrong",
       "The labels are random, so no tuning can beat chance on new data; the fix is the data (real "
       "labels), not "

@@ -130,6 +130,15 @@ def test_api_reference_documents_every_public_name(built, module: str):
     missing = [n for n in names if f'id="{module}.{n}"' not in page]
     assert not missing, f"book/api.md does not document {module}: {missing}"
 
+
+def test_bibliography_page_renders_every_entry(built):
+    html, _ = built
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = re.findall(r"^@\w+\{([^,]+),", bib, re.MULTILINE)
+    assert len(keys) == len(set(keys)), "book/references.bib has duplicate keys"
+    page = (html / "book" / "bibliography.html").read_text(encoding="utf-8")
+    assert page.count('role="doc-biblioentry"') == len(keys)
+
 # --- The site as a reader's browser sees it -------------------------------------------------------------
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken_pages"

@@ -69,6 +69,11 @@ EXPECTED = {
     "5.2-fit": 100,
     "5.4-timing": 0.09,
     "5.4-loss": None,  # checked in test_listing_numbers
+    # First argmax at 0: x_0 = v and the nine others <= v; at 9: the nine others < v. Sum over v = 0..9.
+    "5.4-accuracy": {
+        "high": sum((v + 1) ** 9 for v in range(10)) / 10**10,
+        "low": sum(v**9 for v in range(10)) / 10**10,
+    },
 }
 
 
@@ -327,3 +332,28 @@ def test_every_number_printed_in_sections_4_and_5_is_in_the_registry():
     haystack = " ".join(f"{r.quote} {r.printed} {r.correction}" for r in errata.RECORDS)
     missing = sorted(n for n in numbers if n not in haystack)
     assert not missing, f"numbers of §4-5 with no errata record: {missing}"
+
+
+def test_first_argmax_probabilities_by_hand_and_by_sampling():
+    # Two entries in {0, 1}: the first position wins unless (0, 1), so 3/4 and 1/4.
+    np.testing.assert_allclose(cs.first_argmax_probabilities(2, 2), [0.75, 0.25], atol=1e-15)
+    p = cs.first_argmax_probabilities()
+    assert p.shape == (10,) and p.sum() == pytest.approx(1.0) and np.all(np.diff(p) < 0)
+    rows = np.random.default_rng(6).integers(0, 10, size=(200_000, 10))
+    freq = np.bincount(rows.argmax(axis=1), minlength=10) / len(rows)
+    np.testing.assert_allclose(freq, p, atol=0.004)  # about 5 standard errors
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\*\*|`|\$", "", text)
+
+
+def test_every_chinese_quote_is_in_the_article():
+    article = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article.zh.md"
+    if not article.exists():
+        pytest.skip(f"the seed article is not at {article}")
+    text = _plain(article.read_text(encoding="utf-8"))
+    for r in errata.RECORDS:
+        # Every run of Chinese text (formulas in quotes are transliterated, so only the Chinese is compared).
+        for frag in re.findall(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef（）]{2,}", r.quote):
+            assert frag in text, (r.id, frag)
