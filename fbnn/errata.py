@@ -507,19 +507,17 @@ def _cell(text: str) -> str:
 
 
 def render_table(records: tuple[Record, ...] | list[Record] | None = None, *, links: bool = True) -> str:
-    """The errata as a MyST Markdown table: section, the article's words, verdict, correction, where treated.
+    """The errata as a MyST Markdown table: section, the article's words, verdict, correction and where
+    the book treats it.
 
-    With ``links=True`` the last column is a ``{doc}`` link to the chapter (for the book); otherwise the
-    bare stem (for a terminal).
+    Four columns, so that the table fits the page: the chapter is named at the end of the correction, as a
+    ``{doc}`` link with ``links=True`` (for the book) or as the bare stem (for a terminal).
     """
     rows = RECORDS if records is None else records
-    head = "| # | § | The article says | Verdict | What is right | See |\n|---|---|---|---|---|---|"
-    lines = [head]
-    for i, r in enumerate(rows, start=1):
-        see = f"{{doc}}`{r.chapter}`" if links else r.chapter
+    lines = ["| § | The article says | Verdict | What is right |", "|---|---|---|---|"]
+    for r in rows:
+        see = f"{{doc}}`{r.chapter.replace('_', ' ')} <{r.chapter}>`" if links else r.chapter
         said = r.quote if not r.printed or r.printed in r.quote else f"{r.quote} (printed: {r.printed})"
-        lines.append(
-            f"| {i} | {_cell(r.section)} | {_cell(said)} | **{r.verdict}** "
-            f"| {_cell(r.correction_text())} | {see} |"
-        )
+        right = f"{_cell(r.correction_text())} See {see}."
+        lines.append(f"| {_cell(r.section)} | {_cell(said)} | **{r.verdict}** | {right} |")
     return "\n".join(lines) + "\n"
