@@ -1,8 +1,8 @@
 """Look at built pages the way a reader's browser does (headless Chromium driven by Playwright).
 
 ``check_page`` returns a list of problems for one page: math left untypeset, images that did not load,
-JavaScript errors, and any request that tried to leave 127.0.0.1 (such requests are blocked, so a test run
-never touches the network).
+JavaScript errors, tables wider than the page, and any request that tried to leave 127.0.0.1 (such
+requests are blocked, so a test run never touches the network).
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ RAW_MATH_JS = r"""() => {
 BROKEN_IMAGES_JS = """() => Array.from(document.images)
   .filter(img => !(img.complete && img.naturalWidth > 0))
   .map(img => img.getAttribute('src'))"""
+
+# Tables wider than their container hide columns behind a scroll bar.
+WIDE_TABLES_JS = """() => Array.from(document.querySelectorAll('article table'))
+  .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+  .map(t => (t.querySelector('th, td') || t).textContent.trim().slice(0, 40))"""
 
 MATHJAX_READY_JS = """() => (window.MathJax === undefined)
   || (window.MathJax.startup !== undefined && window.MathJax.startup.promise !== undefined)"""
@@ -109,6 +114,9 @@ def check_page(context, url: str, screenshot: Path | None = None) -> list[str]:
             problems.append(f"raw math left in the visible text: {math['raw']}")
         if math["untypeset"]:
             problems.append(f"{math['untypeset']} math element(s) not typeset")
+        wide = page.evaluate(WIDE_TABLES_JS)
+        if wide:
+            problems.append(f"tables wider than the page (first cell shown): {wide}")
         broken = page.evaluate(BROKEN_IMAGES_JS)
         if broken:
             problems.append(f"images that did not load: {broken}")

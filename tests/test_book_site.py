@@ -188,6 +188,7 @@ def test_page_reads_correctly_in_a_browser(browser_context, page: str):
         ("raw_math.html", "raw math"),
         ("broken_image.html", "images that did not load"),
         ("remote_request.html", "outside 127.0.0.1"),
+        ("wide_table.html", "tables wider than the page"),
     ],
 )
 def test_the_browser_check_catches_a_broken_page(browser_context, fixture: str, expected: str):
