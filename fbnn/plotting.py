@@ -283,7 +283,7 @@ def draw_network(
         c.set_gid(f"node:{n.name}")
         ax.add_patch(c)
         circles[n.name] = c
-        ax.text(n.x, n.y, _label(n.name), ha="center", va="center", fontsize=8, zorder=4)
+        ax.text(n.x, n.y, _label(n.name), ha="center", va="center", fontsize=9, zorder=4)
     # Arrows stop at the rim of the circles they connect.
     for p in ax.patches:
         gid = p.get_gid() or ""
@@ -298,7 +298,7 @@ def draw_network(
     ax.set_aspect("equal")
     ax.axis("off")
     if graph.title:
-        ax.set_title(graph.title, fontsize=10)
+        ax.set_title(graph.title, fontsize=11)
     if legend:
         kinds = [k for k in EDGE_KINDS if graph.edges_of_kind(k)]
         names = {
@@ -339,7 +339,7 @@ def draw_network(
             loc="upper center",
             bbox_to_anchor=(0.5, -0.02),
             ncol=2,
-            fontsize=7,
+            fontsize=8.5,
             frameon=False,
         )
     return ax
@@ -369,7 +369,7 @@ def draw_feedforward(
             arrow.set_gid(f"signal:error:{k}->{k - 1}")
             ax.add_patch(arrow)
         ax.text(
-            0, y - 0.22, "error signal\n(training only)", ha="center", va="top", fontsize=7, color="#9467bd"
+            0, y - 0.22, "error signal\n(training only)", ha="center", va="top", fontsize=8.5, color="#9467bd"
         )
         ax.set_ylim(y - 0.8, ax.get_ylim()[1])
     return ax
@@ -402,7 +402,11 @@ def draw_hopfield(n: int = 6, ax: Axes | None = None, *, legend: bool = True) ->
 
 # ---------------------------------------------------------------------------------------------- timeline
 def draw_timeline(
-    events: Sequence[tuple[int, str, str]], ax: Axes | None = None, *, colors: dict[str, str] | None = None
+    events: Sequence[tuple[int, str, str]],
+    ax: Axes | None = None,
+    *,
+    colors: dict[str, str] | None = None,
+    fontsize: float = 7.5,
 ) -> Axes:
     """Draw dated events on a horizontal time axis.
 
@@ -411,6 +415,7 @@ def draw_timeline(
     events : ``(year, label, group)`` triples, in any order. Events are drawn sorted by year; labels alternate
         above and below the axis on stems of staggered heights so that neighbours do not overlap.
     colors : colour per group (default: matplotlib's cycle in order of first appearance).
+    fontsize : size of the event labels in points (the legend is 0.5 pt larger).
 
     Each marker has gid ``"event:<i>"`` with ``i`` the position in year order. Returns the Axes.
     """
@@ -441,7 +446,7 @@ def draw_timeline(
             f"{year}\n{label}" if h > 0 else f"{label}\n{year}",
             ha="center",
             va="bottom" if h > 0 else "top",
-            fontsize=7.5,
+            fontsize=fontsize,
             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": colors[group], "lw": 0.8},
         )
     years = [ev[0] for ev in ordered]
@@ -453,5 +458,5 @@ def draw_timeline(
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=colors[g], label=g) for g in groups]
-    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
+    ax.legend(handles=handles, loc="upper left", fontsize=fontsize + 0.5, frameon=False)
     return ax
