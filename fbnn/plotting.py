@@ -107,6 +107,29 @@ class NetworkGraph:
         """True if ``edge`` goes from a layer to one on its left (towards the input)."""
         return self.node(edge.dst).x < self.node(edge.src).x
 
+    def has_cycle(self) -> bool:
+        """True if the connections form a directed cycle, i.e. the network has feedback.
+
+        A symmetric (Hopfield) coupling acts both ways, so it counts as an edge in each direction. A
+        feed-forward network has no cycle whatever its training does; a recurrent one has at least one.
+        """
+        succ: dict[str, list[str]] = {n.name: [] for n in self.nodes}
+        for e in self.edges:
+            succ[e.src].append(e.dst)
+            if e.kind == "symmetric":
+                succ[e.dst].append(e.src)
+        state = dict.fromkeys(succ, 0)  # 0 unvisited, 1 on the current path, 2 finished
+
+        def visit(u: str) -> bool:
+            state[u] = 1
+            for v in succ[u]:
+                if state[v] == 1 or (state[v] == 0 and visit(v)):
+                    return True
+            state[u] = 2
+            return False
+
+        return any(state[u] == 0 and visit(u) for u in succ)
+
 
 # ---------------------------------------------------------------------------------------------- graphs
 def _check_width(value: object, name: str) -> int:

@@ -178,3 +178,22 @@ def test_timeline_places_one_marker_per_event_at_its_year_in_order():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["units", "train", "recurrent"]
     assert markers[1].get_color() == markers[2].get_color()
     assert ax.get_xlim()[0] < 1943 and ax.get_xlim()[1] > 1997
+
+
+# ------------------------------------------------------------------------- cycles
+def test_has_cycle_separates_feedforward_from_feedback_networks():
+    assert not plotting.feedforward_graph([3, 4, 2]).has_cycle()
+    assert plotting.elman_graph(2, 3, 2).has_cycle()
+    assert plotting.jordan_graph(2, 3, 2).has_cycle()
+    assert plotting.hopfield_graph(4).has_cycle()
+
+
+def test_has_cycle_on_hand_made_graphs():
+    nodes = tuple(plotting.Node(name, "unit", float(i), 0.0) for i, name in enumerate("abc"))
+    forward = (plotting.Edge("a", "b", "forward"), plotting.Edge("b", "c", "forward"))
+    chain = plotting.NetworkGraph(nodes, forward)
+    assert not chain.has_cycle()
+    loop = plotting.NetworkGraph(nodes, chain.edges + (plotting.Edge("c", "a", "feedback"),))
+    assert loop.has_cycle()
+    pair = plotting.NetworkGraph(nodes, (plotting.Edge("a", "b", "symmetric"),))
+    assert pair.has_cycle()  # a symmetric coupling feeds back both ways
