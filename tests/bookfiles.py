@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tools import run_notebooks
@@ -26,3 +27,46 @@ def load(path: Path) -> dict:
 
 def code_cells(nb: dict) -> list[dict]:
     return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+# A decimal number as it appears in text: 0.5, -2.30, .25, 1e-07, 6.78e-17. Not part of a word or a dotted
+# version string (the look-behind), so "W1", "3.11.7" and "x_1.5" are not numbers here.
+FLOAT = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE][-+]?\d))(?:[eE][-+]?\d+)?")
+MAX_SIGNIFICANT = 10
+# nbval compares every output field but images (they are skipped unless nbdime is used).
+NOT_COMPARED = ("image/",)
+
+
+def significant_digits(token: str) -> int:
+    """Significant digits of a decimal token: ``"0.00340"`` has 3, ``"1.2e-09"`` has 2."""
+    mantissa = re.split(r"[eE]", token.lstrip("+-"))[0]
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+def compared_texts(nb: dict) -> list[tuple[int, str, str]]:
+    """Every output text nbval compares, as ``(nbval cell number, field, text)``.
+
+    The cell number counts code cells from 0, as nbval's "Cell N" does. Fields are ``stream`` and each MIME
+    type of a rich output, including the ``application/papermill.record/*`` data that ``glue`` stores.
+    """
+    texts: list[tuple[int, str, str]] = []
+    for n, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                texts.append((n, "stream", "".join(out["text"])))
+            for key, value in out.get("data", {}).items():
+                if any(marker in key for marker in NOT_COMPARED):
+                    continue
+                text = "".join(value) if isinstance(value, list) else value
+                texts.append((n, key, text if isinstance(text, str) else json.dumps(text)))
+    return texts
+
+
+def long_floats(nb: dict, limit: int = MAX_SIGNIFICANT) -> list[tuple[int, str, str]]:
+    """Floats with more than ``limit`` significant digits in compared outputs: ``(cell, field, token)``."""
+    return [
+        (n, key, m.group(0))
+        for n, key, text in compared_texts(nb)
+        for m in FLOAT.finditer(text)
+        if significant_digits(m.group(0)) > limit
+    ]

@@ -6,7 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-from bookfiles import ROOT, code_cells, load, toc_files, toc_notebooks
+from bookfiles import (
+    MAX_SIGNIFICANT,
+    ROOT,
+    code_cells,
+    load,
+    long_floats,
+    significant_digits,
+    toc_files,
+    toc_notebooks,
+)
 
 NOTEBOOKS = toc_notebooks()
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
@@ -42,6 +51,37 @@ def test_no_error_outputs_and_no_addresses(path: Path):
             assert out["output_type"] != "error", f"code cell {i} stored an error: {out.get('ename')}"
             text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
             assert not ADDRESS.search(text), f"code cell {i} stored a memory address: {text[:120]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_stored_outputs_hold_only_digits_that_travel(path: Path):
+    # Digits beyond what every IEEE-754 machine reproduces make nbval fail on another CPU or BLAS.
+    found = long_floats(load(path))
+    assert not found, (
+        f"compared outputs hold floats with more than {MAX_SIGNIFICANT} significant digits "
+        f"(nbval cell, field, value): {found}. Glue rounded or formatted values, print with explicit "
+        "formats, and store an asserted bound for ill-conditioned quantities."
+    )
+
+
+def test_long_float_check_rejects_the_fixture():
+    # Each compared field that glue, print or display can fill, one full-precision float in each.
+    found = long_floats(load(ROOT / "tests" / "fixtures" / "notebooks" / "long_floats.ipynb"))
+    assert found == [
+        (0, "application/papermill.record/text/plain", "0.47734306313231345"),
+        (2, "stream", "1.1633357209582193e-09"),
+        (3, "text/plain", "2.3000000000000003"),
+        (4, "text/latex", "0.6962189131802"),
+        (5, "text/markdown", "13300.273972602741"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("token", "digits"),
+    [("0.00340", 3), ("1.2e-09", 2), ("-52.96000000000087", 16), ("13300", 5), ("+0.5", 1), (".25", 2)],
+)
+def test_significant_digits(token: str, digits: int):
+    assert significant_digits(token) == digits
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
