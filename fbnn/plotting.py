@@ -25,19 +25,29 @@ from matplotlib.patches import Circle, FancyArrowPatch
 
 __all__ = [
     "EDGE_KINDS",
+    "GRAPH_NODE_KINDS",
+    "ComputationGraph",
     "Edge",
+    "GraphEdge",
+    "GraphNode",
     "NetworkGraph",
     "Node",
+    "draw_computation_graph",
     "draw_elman",
     "draw_feedforward",
     "draw_hopfield",
     "draw_jordan",
+    "draw_layer_graph",
     "draw_network",
     "draw_timeline",
+    "draw_unrolled_elman",
     "elman_graph",
     "feedforward_graph",
     "hopfield_graph",
     "jordan_graph",
+    "layer_graph",
+    "plot_depth_profiles",
+    "unrolled_elman_graph",
 ]
 
 EDGE_KINDS = ("forward", "feedback", "self", "symmetric")
@@ -483,3 +493,302 @@ def draw_timeline(
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=colors[g], label=g) for g in groups]
     ax.legend(handles=handles, loc="upper left", fontsize=fontsize + 0.5, frameon=False)
     return ax
+
+
+# ------------------------------------------------------------------------------------- computational graphs
+GRAPH_NODE_KINDS = ("input", "parameter", "value", "loss")
+"""Node kinds of a computational graph: data entering the graph, a trained parameter, a computed value and
+the loss (or the part of the graph that computes it)."""
+
+_GRAPH_NODE_STYLE = {
+    "input": {"facecolor": "#9ecae1", "boxstyle": "round,pad=0.3"},
+    "parameter": {"facecolor": "#fdd0a2", "boxstyle": "square,pad=0.3"},
+    "value": {"facecolor": "#c7e9c0", "boxstyle": "round,pad=0.3"},
+    "loss": {"facecolor": "#dadaeb", "boxstyle": "round4,pad=0.3"},
+}
+_GRAPH_EDGE_STYLE = {
+    "forward": {"color": "0.25", "linestyle": "-", "lw": 1.4},
+    "backward": {"color": "#d62728", "linestyle": "--", "lw": 1.6},
+}
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """A quantity of a computational graph: ``name`` (an id), ``label`` (LaTeX), ``kind``, position, shape."""
+
+    name: str
+    label: str
+    kind: str
+    x: float
+    y: float
+    shape: str = ""
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    """A dependency ``src -> dst``: ``"forward"`` (dst is computed from src) or ``"backward"`` (a gradient
+    message from dst's side to src, labelled with what it carries)."""
+
+    src: str
+    dst: str
+    kind: str
+    label: str = ""
+    label_at: tuple[float, float] | None = None
+    """Where the label goes (data coordinates); default: beside the middle of the arrow."""
+
+
+@dataclass(frozen=True)
+class ComputationGraph:
+    """Quantities and dependencies of a computation, forward and backward, plus a title."""
+
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+    title: str = ""
+
+    def node(self, name: str) -> GraphNode:
+        """The node called ``name``."""
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(f"no node named {name!r}; nodes are {[n.name for n in self.nodes]}")
+
+    def edges_of_kind(self, kind: str) -> tuple[GraphEdge, ...]:
+        """The ``"forward"`` or the ``"backward"`` edges."""
+        if kind not in _GRAPH_EDGE_STYLE:
+            raise ValueError(f"kind must be one of {tuple(_GRAPH_EDGE_STYLE)}, got {kind!r}")
+        return tuple(e for e in self.edges if e.kind == kind)
+
+
+def layer_graph() -> ComputationGraph:
+    """The computational graph of one dense layer ``z = W a_prev + b``, ``a = sigma(z)``, both passes.
+
+    Forward edges: ``a_prev, W, b -> z -> a -> loss`` (the loss node stands for the layers above and the
+    loss).
+    Backward edges reverse each forward edge whose source needs a gradient, labelled with that gradient:
+    ``dL/da`` arrives from above, ``delta = dL/da (.) sigma'(z)``, then ``delta a_prev^T`` to ``W``, ``delta``
+    to ``b`` and ``W^T delta`` to ``a_prev`` (the layer below). Shapes are those of one example.
+    """
+    nodes = (
+        GraphNode("a_prev", r"$a^{(l-1)}$", "input", 0.0, 0.0, r"$n_{l-1} \times 1$"),
+        GraphNode("W", r"$W^{(l)}$", "parameter", 0.0, 1.6, r"$n_l \times n_{l-1}$"),
+        GraphNode("b", r"$b^{(l)}$", "parameter", 0.0, -1.6, r"$n_l \times 1$"),
+        GraphNode("z", r"$z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}$", "value", 3.2, 0.0, r"$n_l \times 1$"),
+        GraphNode("a", r"$a^{(l)} = \sigma(z^{(l)})$", "value", 6.4, 0.0, r"$n_l \times 1$"),
+        GraphNode("loss", r"$\mathcal{L}$" + "\n(layers above\nand the loss)", "loss", 9.0, 0.0, "scalar"),
+    )
+    edges = (
+        GraphEdge("a_prev", "z", "forward"),
+        GraphEdge("W", "z", "forward"),
+        GraphEdge("b", "z", "forward"),
+        GraphEdge("z", "a", "forward"),
+        GraphEdge("a", "loss", "forward"),
+        GraphEdge("loss", "a", "backward", r"$\partial\mathcal{L}/\partial a^{(l)}$", (7.75, 0.55)),
+        GraphEdge(
+            "a",
+            "z",
+            "backward",
+            r"$\delta^{(l)} = \partial\mathcal{L}/\partial a^{(l)} \odot \sigma'(z^{(l)})$",
+            (4.8, 0.55),
+        ),
+        GraphEdge(
+            "z",
+            "W",
+            "backward",
+            r"$\partial\mathcal{L}/\partial W^{(l)} = \delta^{(l)} a^{(l-1)\top}$",
+            (2.6, 1.35),
+        ),
+        GraphEdge(
+            "z", "b", "backward", r"$\partial\mathcal{L}/\partial b^{(l)} = \delta^{(l)}$", (2.3, -1.35)
+        ),
+        GraphEdge("z", "a_prev", "backward", r"$W^{(l)\top} \delta^{(l)}$ to layer $l-1$", (1.2, 0.45)),
+    )
+    return ComputationGraph(nodes, edges, "One dense layer: forward (black) and backward (red, dashed)")
+
+
+def unrolled_elman_graph(T: int = 4) -> ComputationGraph:
+    """An Elman network unrolled over ``T`` steps, with the gradient paths of backpropagation through time.
+
+    Nodes per step ``t``: ``x<t>`` (input), ``h<t>`` (hidden state), ``l<t>`` (the step's loss ell_t, through
+    the output y_t); plus ``h0`` and the shared parameters are written on the edges. Forward edges:
+    ``x<t> -> h<t>`` (W_xh), ``h<t-1> -> h<t>`` (W_hh), ``h<t> -> l<t>`` (W_hy). Backward edges:
+    ``l<t> -> h<t>`` carries W_hy^T e_t, ``h<t+1> -> h<t>`` carries W_hh^T delta_{t+1}; none goes to ``h0``
+    (it is fixed) or to the inputs (training needs no gradient there).
+    """
+    T = _check_steps(T)
+    nodes = [GraphNode("h0", r"$h_0 = 0$", "input", 0.0, 0.0)]
+    edges = []
+    for t in range(1, T + 1):
+        x = 2.2 * t
+        nodes += [
+            GraphNode(f"x{t}", rf"$x_{{{t}}}$", "input", x, -1.8),
+            GraphNode(f"h{t}", rf"$h_{{{t}}}$", "value", x, 0.0),
+            GraphNode(f"l{t}", rf"$y_{{{t}}} \to \ell_{{{t}}}$", "loss", x, 1.9),
+        ]
+        edges += [
+            GraphEdge(f"x{t}", f"h{t}", "forward", r"$W_{xh}$"),
+            GraphEdge(f"h{t - 1}", f"h{t}", "forward", r"$W_{hh}$"),
+            GraphEdge(f"h{t}", f"l{t}", "forward", r"$W_{hy}$"),
+            GraphEdge(f"l{t}", f"h{t}", "backward", rf"$W_{{hy}}^\top e_{{{t}}}$"),
+        ]
+        if t > 1:
+            edges.append(GraphEdge(f"h{t}", f"h{t - 1}", "backward", rf"$W_{{hh}}^\top \delta_{{{t}}}$"))
+    title = f"An Elman network unrolled over T = {T} steps: one set of weights, used at every step"
+    return ComputationGraph(tuple(nodes), tuple(edges), title)
+
+
+def _check_steps(T: object) -> int:
+    if isinstance(T, bool) or not isinstance(T, int):
+        raise TypeError(f"T must be an int, got {T!r}")
+    if not 1 <= T <= 8:
+        raise ValueError(f"T must be between 1 and 8 steps for a readable diagram, got {T}")
+    return T
+
+
+def draw_computation_graph(
+    graph: ComputationGraph, ax: Axes | None = None, *, fontsize: float = 10.0, legend: bool = True
+) -> Axes:
+    """Draw ``graph``: nodes as labelled boxes (coloured by kind), forward edges as black arrows and backward
+    edges as dashed red arrows offset beside them, each with its label.
+
+    Artists carry gids: ``"node:<name>"`` (the box), ``"edge:<kind>:<src>-><dst>"`` (the arrow) and
+    ``"label:<kind>:<src>-><dst>"`` (its label), ``"shape:<name>"`` for a node's shape. Returns the Axes.
+    """
+    if not isinstance(graph, ComputationGraph):
+        raise TypeError(
+            f"graph must be a ComputationGraph (from layer_graph, unrolled_elman_graph), got {graph!r}"
+        )
+    ax = _axes(ax, (9.0, 4.5))
+    boxes = {}
+    for n in graph.nodes:
+        style = _GRAPH_NODE_STYLE[n.kind]
+        t = ax.text(
+            n.x,
+            n.y,
+            n.label,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            zorder=4,
+            bbox={
+                "facecolor": style["facecolor"],
+                "edgecolor": "black",
+                "boxstyle": style["boxstyle"],
+                "lw": 1.0,
+            },
+        )
+        t.set_gid(f"node:{n.name}")
+        boxes[n.name] = t
+        if n.shape:
+            s = ax.text(n.x, n.y - 0.55, n.shape, ha="center", va="top", fontsize=fontsize - 2, color="0.3")
+            s.set_gid(f"shape:{n.name}")
+    pos = {n.name: (n.x, n.y) for n in graph.nodes}
+    for e in graph.edges:
+        (x0, y0), (x1, y1) = pos[e.src], pos[e.dst]
+        # A backward edge runs beside its forward partner: shifted to the right of the direction of travel.
+        dx, dy = x1 - x0, y1 - y0
+        norm = math.hypot(dx, dy) or 1.0
+        off = 0.17 if e.kind == "backward" else 0.0
+        ox, oy = off * dy / norm, -off * dx / norm
+        arrow = FancyArrowPatch(
+            (x0 + ox, y0 + oy),
+            (x1 + ox, y1 + oy),
+            arrowstyle="-|>",
+            mutation_scale=13,
+            shrinkA=2,
+            shrinkB=2,
+            zorder=2,
+            **_GRAPH_EDGE_STYLE[e.kind],
+        )
+        arrow.set_gid(f"edge:{e.kind}:{e.src}->{e.dst}")
+        # Clip the arrow at the rims of the two boxes, however wide their labels are.
+        arrow.set_patchA(boxes[e.src].get_bbox_patch())
+        arrow.set_patchB(boxes[e.dst].get_bbox_patch())
+        ax.add_patch(arrow)
+        if e.label:
+            if e.label_at is not None:
+                lx, ly = e.label_at
+            else:
+                # Both kinds label the right-hand side of their direction of travel, so a forward label
+                # and the label of its backward partner (travelling the other way) fall on opposite sides.
+                side = 0.32 if e.kind == "forward" else 0.5
+                lx, ly = (x0 + x1) / 2 + side * dy / norm, (y0 + y1) / 2 - side * dx / norm
+            lab = ax.text(
+                lx,
+                ly,
+                e.label,
+                ha="center",
+                va="center",
+                fontsize=fontsize - 1,
+                color=_GRAPH_EDGE_STYLE[e.kind]["color"],
+                zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+            )
+            lab.set_gid(f"label:{e.kind}:{e.src}->{e.dst}")
+    xs = [n.x for n in graph.nodes]
+    ys = [n.y for n in graph.nodes]
+    ax.set_xlim(min(xs) - 1.2, max(xs) + 1.2)
+    ax.set_ylim(min(ys) - 1.2, max(ys) + 0.9)
+    ax.axis("off")
+    if graph.title:
+        ax.set_title(graph.title, fontsize=fontsize + 1)
+    if legend:
+        handles = [
+            plt.Line2D([], [], label=label, **{k: v for k, v in _GRAPH_EDGE_STYLE[kind].items()})
+            for kind, label in (("forward", "forward: computes"), ("backward", "backward: gradient message"))
+        ]
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=2,
+            fontsize=fontsize - 1,
+            frameon=False,
+        )
+    return ax
+
+
+def draw_layer_graph(ax: Axes | None = None, *, fontsize: float = 10.0, legend: bool = True) -> Axes:
+    """Draw :func:`layer_graph`, one dense layer's forward and backward pass. Returns the Axes."""
+    return draw_computation_graph(layer_graph(), ax, fontsize=fontsize, legend=legend)
+
+
+def draw_unrolled_elman(
+    T: int = 4, ax: Axes | None = None, *, fontsize: float = 10.0, legend: bool = True
+) -> Axes:
+    """Draw :func:`unrolled_elman_graph`, BPTT's gradient paths through ``T`` steps. Returns the Axes."""
+    return draw_computation_graph(unrolled_elman_graph(T), ax, fontsize=fontsize, legend=legend)
+
+
+# ------------------------------------------------------------------------------------------ depth profiles
+def plot_depth_profiles(profiles: Sequence, axes: Sequence[Axes] | None = None) -> tuple[Axes, Axes]:
+    """Plot :class:`fbnn.initialization.DepthProfile` results side by side, on log scales.
+
+    Left: RMS of the activations ``a^(l)`` against the layer ``l`` (the forward signal). Right: RMS of the
+    weight gradients ``dL/dW^(l)`` (the backward signal). One line per profile, labelled by its ``label``.
+    Returns the two Axes.
+    """
+    profiles = list(profiles)
+    if not profiles:
+        raise ValueError("profiles is empty: give at least one DepthProfile")
+    for i, p in enumerate(profiles):
+        if not (hasattr(p, "activation_rms") and hasattr(p, "gradient_rms") and hasattr(p, "label")):
+            raise TypeError(f"profiles[{i}] must be a DepthProfile (from fbnn.initialization), got {p!r}")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    if len(axes) != 2:
+        raise ValueError(f"axes must hold 2 Axes (forward, backward), got {len(axes)}")
+    fwd, bwd = axes
+    for k, p in enumerate(profiles):
+        layers = range(1, len(p.activation_rms) + 1)
+        style = {"color": f"C{k}", "marker": "o", "ms": 3, "label": p.label}
+        fwd.semilogy(layers, p.activation_rms, **style)
+        bwd.semilogy(layers, p.gradient_rms, **style)
+    fwd.set_title("forward: activations")
+    fwd.set_ylabel(r"RMS of $a^{(l)}$")
+    bwd.set_title("backward: weight gradients")
+    bwd.set_ylabel(r"RMS of $\partial\mathcal{L}/\partial W^{(l)}$")
+    for a in (fwd, bwd):
+        a.set_xlabel("layer $l$")
+        a.grid(alpha=0.3, which="both")
+    fwd.legend(fontsize=8)
+    return fwd, bwd

@@ -197,3 +197,117 @@ def test_has_cycle_on_hand_made_graphs():
     assert loop.has_cycle()
     pair = plotting.NetworkGraph(nodes, (plotting.Edge("a", "b", "symmetric"),))
     assert pair.has_cycle()  # a symmetric coupling feeds back both ways
+
+
+# ------------------------------------------------------------------------- computational graphs
+def _texts(ax, prefix):
+    return {t.get_gid(): t for t in ax.texts if (t.get_gid() or "").startswith(prefix)}
+
+
+def _arrows(ax, prefix):
+    return {p.get_gid(): p for p in ax.patches if (p.get_gid() or "").startswith(prefix)}
+
+
+def test_layer_graph_draws_the_forward_pass_and_its_reverse():
+    ax = plotting.draw_layer_graph()
+    nodes = _texts(ax, "node:")
+    assert set(nodes) == {f"node:{n}" for n in ("a_prev", "W", "b", "z", "a", "loss")}
+    # z = W a_prev + b, a = sigma(z), then the rest of the network: five dependencies forward.
+    forward = _arrows(ax, "edge:forward:")
+    assert set(forward) == {
+        "edge:forward:a_prev->z", "edge:forward:W->z", "edge:forward:b->z", "edge:forward:z->a",
+        "edge:forward:a->loss",
+    }
+    # Backward reverses every forward edge: each quantity receives dL/d(itself) from what it feeds.
+    backward = _arrows(ax, "edge:backward:")
+    reversed_forward = {"edge:backward:" + "->".join(g.split(":")[2].split("->")[::-1]) for g in forward}
+    assert set(backward) == reversed_forward
+    for g, p in backward.items():
+        assert p.get_linestyle() == "--"
+        src, dst = g.split(":")[2].split("->")
+        # towards the input
+        assert nodes[f"node:{dst}"].get_position()[0] <= nodes[f"node:{src}"].get_position()[0]
+    labels = {g.split(":", 2)[2]: t.get_text() for g, t in _texts(ax, "label:backward:").items()}
+    # delta times the layer's input, transposed
+    assert labels["z->W"].endswith(r"= \delta^{(l)} a^{(l-1)\top}$")
+    assert labels["z->b"].endswith(r"= \delta^{(l)}$")
+    assert labels["z->a_prev"].startswith(r"$W^{(l)\top} \delta^{(l)}$")
+    assert r"\odot \sigma'(z^{(l)})" in labels["a->z"]
+    # every quantity is labelled with its shape; a gradient has the shape of its parameter
+    shapes = {g.split(":")[1]: t.get_text() for g, t in _texts(ax, "shape:").items()}
+    assert shapes["W"] == r"$n_l \times n_{l-1}$"
+    assert shapes["b"] == shapes["z"] == shapes["a"] == r"$n_l \times 1$"
+    assert shapes["a_prev"] == r"$n_{l-1} \times 1$" and shapes["loss"] == "scalar"
+
+
+def test_backward_arrows_are_clipped_at_the_boxes_and_drawn_beside_their_forward_partner():
+    ax = plotting.draw_layer_graph()
+    fwd = _arrows(ax, "edge:forward:")["edge:forward:z->a"]
+    bwd = _arrows(ax, "edge:backward:")["edge:backward:a->z"]
+    (fx0, fy0), (fx1, fy1) = fwd._posA_posB
+    (bx0, by0), (bx1, by1) = bwd._posA_posB
+    assert fx1 > fx0 and bx1 < bx0  # opposite directions
+    assert fy0 == fy1 and by0 == by1 and by0 != fy0  # parallel, not on top of each other
+    assert bwd.patchA is not None and bwd.patchB is not None
+
+
+@pytest.mark.parametrize("T", [1, 3, 5])
+def test_unrolled_elman_has_one_column_per_step_and_the_bptt_paths(T):
+    graph = plotting.unrolled_elman_graph(T)
+    ax = plotting.draw_unrolled_elman(T)
+    assert len(_texts(ax, "node:")) == 1 + 3 * T  # h0, then x_t, h_t, loss_t per step
+    forward = graph.edges_of_kind("forward")
+    assert len(forward) == 3 * T and len(_arrows(ax, "edge:forward:")) == 3 * T
+    # The same three weight matrices label every step: the weights are shared.
+    assert {e.label for e in forward} == {r"$W_{xh}$", r"$W_{hh}$", r"$W_{hy}$"}
+    assert sum(e.label == r"$W_{hh}$" for e in forward) == T
+    backward = graph.edges_of_kind("backward")
+    # BPTT: each loss sends e_t into its own h_t, and each h_{t+1} sends W_hh^T delta_{t+1} to h_t;
+    # nothing goes to h0.
+    assert {(e.src, e.dst) for e in backward} == {(f"l{t}", f"h{t}") for t in range(1, T + 1)} | {
+        (f"h{t + 1}", f"h{t}") for t in range(1, T)
+    }
+    assert len(_arrows(ax, "edge:backward:")) == 2 * T - 1
+    for e in backward:
+        if e.src.startswith("h"):
+            assert graph.node(e.dst).x < graph.node(e.src).x  # backwards in time
+            assert e.label == rf"$W_{{hh}}^\top \delta_{{{e.src[1:]}}}$"
+    assert not [e for e in backward if e.dst in ("h0",) or e.dst.startswith("x")]
+    drawn = {t.get_text() for t in _texts(ax, "label:backward:").values()}
+    assert drawn == {e.label for e in backward}
+
+
+def test_computation_graph_validation_and_return_value():
+    fig, ax = plt.subplots()
+    assert plotting.draw_layer_graph(ax) is ax
+    ax.clear()
+    assert plotting.draw_unrolled_elman(2, ax) is ax
+    with pytest.raises(TypeError, match="ComputationGraph"):
+        plotting.draw_computation_graph(plotting.feedforward_graph([2, 2]))
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        plotting.unrolled_elman_graph(0)
+    with pytest.raises(TypeError, match="T must be an int"):
+        plotting.unrolled_elman_graph(2.0)
+    with pytest.raises(ValueError, match="kind must be"):
+        plotting.layer_graph().edges_of_kind("feedback")
+    with pytest.raises(KeyError, match="no node"):
+        plotting.layer_graph().node("x")
+
+
+# ------------------------------------------------------------------------- depth profiles
+def test_plot_depth_profiles_draws_one_line_per_profile_on_each_side():
+    from fbnn.initialization import depth_profile
+
+    profiles = [depth_profile("tanh", s, width=8, depth=5, seed=0) for s in ("glorot", 0.01)]
+    fwd, bwd = plotting.plot_depth_profiles(profiles)
+    for ax, attr in ((fwd, "activation_rms"), (bwd, "gradient_rms")):
+        assert ax.get_yscale() == "log"
+        assert len(ax.lines) == 2
+        for line, p in zip(ax.lines, profiles, strict=True):
+            assert list(line.get_xdata()) == [1, 2, 3, 4, 5]
+            assert list(line.get_ydata()) == list(getattr(p, attr))
+    assert [t.get_text() for t in fwd.get_legend().get_texts()] == ["tanh, Glorot", "tanh, std 0.01"]
+    with pytest.raises(ValueError, match="empty"):
+        plotting.plot_depth_profiles([])
+    with pytest.raises(TypeError, match=r"profiles\[0\]"):
+        plotting.plot_depth_profiles([object()])
