@@ -70,3 +70,47 @@ def long_floats(nb: dict, limit: int = MAX_SIGNIFICANT) -> list[tuple[int, str, 
         for m in FLOAT.finditer(text)
         if significant_digits(m.group(0)) > limit
     ]
+
+
+def page_sources() -> dict[str, str]:
+    """The text of each page of ``_toc.yml`` before rendering: a Markdown page whole, a notebook's Markdown
+    cells joined. Keyed by file stem (e.g. ``case_study``)."""
+    texts: dict[str, str] = {}
+    for page in toc_files():
+        md, nb = ROOT / (page + ".md"), ROOT / (page + ".ipynb")
+        if md.exists():
+            texts[md.stem] = md.read_text(encoding="utf-8")
+        elif nb.exists():
+            cells = load(nb)["cells"]
+            texts[nb.stem] = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return texts
+
+
+def stored_outputs_text(nb: dict) -> str:
+    """Every stored text output of a notebook, joined (streams, and text/markdown or text/plain data)."""
+    parts: list[str] = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                parts.append("".join(out["text"]))
+            for mime in ("text/markdown", "text/plain"):
+                if mime in out.get("data", {}):
+                    parts.append("".join(out["data"][mime]))
+    return "\n".join(parts)
+
+
+CITE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+
+
+def cited_keys() -> set[str]:
+    """Every bibliography key cited on a page of the book or in a record of the errata registry."""
+    from fbnn import errata
+
+    texts = list(page_sources().values()) + [errata.DATA_PATH.read_text(encoding="utf-8")]
+    return {k.strip() for t in texts for m in CITE.finditer(t) for k in m.group(1).split(",")}
+
+
+def bib_keys() -> set[str]:
+    """The keys of ``book/references.bib``."""
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    return set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.MULTILINE))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bookfiles import ROOT, toc_files
+from bookfiles import ROOT, cited_keys, toc_files
 
 TEMPLATE_OR_CDN = ("unpkg.com", "cdn.jsdelivr", "cdnjs", "binder-examples", "executablebooks/jupyter-book")
 REMOTE = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)=["'](https?:)?//""", re.IGNORECASE)
@@ -131,13 +131,47 @@ def test_api_reference_documents_every_public_name(built, module: str):
     assert not missing, f"book/api.md does not document {module}: {missing}"
 
 
-def test_bibliography_page_renders_every_entry(built):
+def test_bibliography_prints_exactly_the_cited_works(built):
     html, _ = built
     bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
     keys = re.findall(r"^@\w+\{([^,]+),", bib, re.MULTILINE)
     assert len(keys) == len(set(keys)), "book/references.bib has duplicate keys"
     page = (html / "book" / "bibliography.html").read_text(encoding="utf-8")
-    assert page.count('role="doc-biblioentry"') == len(keys)
+    # Entries carry the id cite-<key> (bibtex_cite_id in _config.yml).
+    printed = re.findall(r'<div class="citation" id="cite-([^"]+)" role="doc-biblioentry"', page)
+    assert page.count('role="doc-biblioentry"') == len(printed) == len(set(printed))
+    cited = cited_keys()
+    assert not cited - set(printed), f"cited but not printed: {sorted(cited - set(printed))}"
+    assert not set(printed) - cited, f"printed but cited nowhere: {sorted(set(printed) - cited)}"
+
+
+def test_every_errata_record_has_its_box_and_a_table_link(built):
+    from fbnn import errata
+
+    html, _ = built
+    table = (html / "book" / "errata.html").read_text(encoding="utf-8")
+    for r in errata.RECORDS:
+        anchor = re.sub(r"[^a-z0-9]+", "-", errata.label(r).lower()).strip("-")
+        page = (html / "book" / f"{r.chapter}.html").read_text(encoding="utf-8")
+        box = rf'<div class="warning erratum admonition">(?:(?!</div>).)*id="{anchor}"'
+        assert re.search(box, page, re.DOTALL), f"no box for {r.id} in {r.chapter}"
+        assert f'href="{r.chapter}.html#{anchor}"' in table, f"the errata table does not link to {r.id}'s box"
+
+
+def test_no_repository_link_without_an_address(built):
+    import yaml
+
+    html, _ = built
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url = (config.get("repository") or {}).get("url")
+    pages = [p.read_text(encoding="utf-8") for p in html.rglob("*.html")]
+    buttons = sum(p.count("repository-button") for p in pages)
+    if url:
+        assert buttons and all(url in p for p in pages if "repository-button" in p)
+    else:
+        assert buttons == 0, "the site shows a repository button but the project has no public address"
+        assert not any("fbnn-course" in p for p in pages)
+
 
 # --- The site as a reader's browser sees it -------------------------------------------------------------
 

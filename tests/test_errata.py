@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import tomllib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +62,6 @@ EXPECTED = {
         "text": 100 * 50 + 50 + 50 * 10 + 10,
         "listing": 100 * 100 + 100 + 100 * 50 + 50 + 50 * 10 + 10,
     },
-    "4.3-param-count": 5560,
     "4.4-data": 2.3,
     "4.4-sign": -(LN[0.8] + LN[0.1] + LN[0.3]) / 5,
     "4.4-log-0.8": LN[0.8],
@@ -68,7 +69,7 @@ EXPECTED = {
     "4.4-log-0.3": LN[0.3],
     "4.4-term-1": -0.044628,
     "4.4-term-2": {"product": -0.095424, "rounded": -0.09542, "value": 0.2 * LN[0.1]},
-    "4.4-term-3": 0.2 * LN[0.3],
+    "4.4-term-3": {"product": -0.081094, "value": 0.2 * LN[0.3]},
     "4.4-loss": {"reading": 0.7459402897, "value": _hand_bce()},
     "4.4-sigmoid-derivative": [0.09, 0.16, 0.21, 0.24, 0.25],
     "4.4-product": {"value": [-0.01, -0.04, -0.09, -0.16, -0.25], "dot": -0.55},
@@ -98,7 +99,9 @@ def test_verdicts_ids_and_fields():
     with pytest.raises(ValueError, match="verdict"):
         errata.Record("x", "§0", "q", "maybe", "c", "model")
     with pytest.raises(ValueError, match="placeholder"):
-        errata.Record("x", "§0", "q", "wrong", "is {value}", "model")
+        errata.Record("x", "§0", "q", "wrong", "is {{value}}", "model")
+    with pytest.raises(ValueError, match="one paragraph"):
+        errata.Record("x", "§0", "q", "wrong", "one.\n\ntwo.", "model")
 
 
 def test_every_chapter_stem_is_in_the_toc():
@@ -159,7 +162,7 @@ def test_recomputation_matches_hand_derivation(rid):
 def test_correction_texts_are_filled_and_show_the_value():
     for r in errata.RECORDS:
         text = r.correction_text()
-        assert not re.search(r"\{[a-z0-9_]+\}", text), r.id
+        assert not re.search(r"\{\{[a-z0-9_]+\}\}", text), r.id
     assert "-2.302585" in errata.get("4.4-log-0.1").correction_text()
     assert "1.251086" in errata.get("4.4-loss").correction_text()
 
@@ -179,10 +182,11 @@ def test_render_table_has_one_row_per_record_with_links():
         assert len(cells) == 4, row
         assert cells[0].strip() == r.section.replace("|", "\\|")
         assert f"**{r.verdict}**" in cells[2]
-        link = re.search(r"See \{doc\}`([\w ]+) <(\w+)>`\. $", cells[3])
-        assert link and link.group(2) in stems and link.group(1) == link.group(2).replace("_", " ")
+        link = re.search(r"See \{ref\}`([\w ]+) <erratum-([^>]+)>`\. $", cells[3])
+        assert link and link.group(2) == r.id and link.group(1) == r.chapter.replace("_", " ")
+        assert r.chapter in stems
     plain = errata.render_table(links=False)
-    assert "{doc}" not in plain
+    assert "{doc}" not in plain and "{cite}" not in plain and "{ref}" not in plain
 
 
 def test_verdict_counts_add_up():
@@ -364,3 +368,74 @@ def test_every_chinese_quote_is_in_the_article():
         # Every run of Chinese text (formulas in quotes are transliterated, so only the Chinese is compared).
         for frag in re.findall(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef（）]{2,}", r.quote):
             assert frag in text, (r.id, frag)
+
+
+# ------------------------------------------------------------------ the data file
+
+
+def test_a_repeated_claim_keeps_its_verdict():
+    # The article repeats some claims (§1 in §9, §3.3 in §8.3, §7.3 in its references): one verdict per claim.
+    repeats = [r for r in errata.RECORDS if r.same_as]
+    assert len(repeats) >= 6
+    for r in repeats:
+        first = errata.get(r.same_as)
+        assert r.verdict == first.verdict, (r.id, r.verdict, first.id, first.verdict)
+        assert errata.RECORDS.index(first) < errata.RECORDS.index(r)
+
+
+def test_one_record_per_claim():
+    # Two records with the same quote in the same section would be the same claim judged twice.
+    seen = Counter((r.section, r.quote) for r in errata.RECORDS)
+    assert not [k for k, n in seen.items() if n > 1]
+    # The §4.3 network size was once recorded twice, with two verdicts; it is one claim.
+    assert [r.id for r in errata.RECORDS if "100个神经元" in r.quote] == ["4.3-sizes"]
+
+
+def test_the_data_file_is_shipped_with_the_package():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "data/*" in pyproject["tool"]["setuptools"]["package-data"]["fbnn"]
+    assert errata.DATA_PATH == ROOT / "fbnn" / "data" / "errata.toml"
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "errata.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = '["a"]\nsection = "§1"\nchapter = "model"\nverdict = "wrong"\nquote = "q"\ncorrection = "c"\n'
+
+
+def test_loader_reads_fields_and_translations(tmp_path):
+    text = GOOD + 'says = "s"\ncorrection_zh = "中"\n\n["b"]\nsection = "§9"\nchapter = "faq"\n'
+    text += 'verdict = "wrong"\nquote = "q2"\ncorrection = "It is {{value}}."\nsame_as = "a"\n'
+    records = errata.load_records(_write(tmp_path, text), recompute={"b": lambda: 2.5})
+    assert [r.id for r in records] == ["a", "b"]
+    assert records[0].says == "s" and records[0].translations == {"correction_zh": "中"}
+    assert records[1].correction_text() == "It is 2.5." and records[1].same_as == "a"
+
+
+@pytest.mark.parametrize(
+    ("extra", "recompute", "message"),
+    [
+        ('colour = "red"\n', {}, "unknown fields"),
+        ('\n["a"]\nsection = "§2"\n', {}, "repeated record id"),
+        ('\n["b"]\nsection = "§1"\nchapter = "model"\nverdict = "wrong"\n', {}, "missing fields"),
+        ('same_as = "zzz"\n', {}, "same_as"),
+        ("", {"nobody": lambda: 1}, "no record"),
+    ],
+)
+def test_loader_names_what_is_wrong(tmp_path, extra, recompute, message):
+    with pytest.raises(ValueError, match=message):
+        errata.load_records(_write(tmp_path, GOOD + extra), recompute=recompute)
+
+
+def test_plain_text_of_roles():
+    text = "See {doc}`case_study`, {doc}`the listing <listing>`, {cite}`li2019,dong2016`; $\\ln 0.1$ **is**"
+    assert errata.plain(text) == "See case study, the listing, [li2019,dong2016]; \\ln 0.1 is"
+
+
+def test_box_shows_quote_verdict_and_filled_correction():
+    box = errata.render_box(errata.get("4.4-log-0.1"))
+    assert box.startswith("**§4.4, the article says** “log(0.1) → -0.47712”")
+    assert "**Verdict: wrong.**" in box and "-2.302585" in box and "{{" not in box
