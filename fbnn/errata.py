@@ -124,7 +124,7 @@ class Record:
         return self.recompute()
 
     def correction_text(self) -> str:
-        """The correction (MyST Markdown, on one line) with each placeholder replaced by its recomputed value."""
+        """The correction (MyST Markdown, one line) with each placeholder filled with its recomputed value."""
         text = " ".join(self.correction.split())
         if self.recompute is None:
             return text

@@ -22,6 +22,8 @@ HAND_WRITTEN = [
     re.compile(r"What the article says", re.IGNORECASE),
     re.compile(r"\*\*(Article|The article says)\b[^*]*\*\*"),
     re.compile(r"\|\s*Verdict\s*\|"),
+    # A verdict typed into a paragraph's bold lead: **"计算复杂度高" (high cost): wrong.**
+    re.compile(r"\*\*\"[^\"]+\"[^*]*:\s*(true|correct|wrong|unsupported|unverifiable|partly|misleading)\b[^*]*\*\*"),
 ]
 
 
@@ -60,6 +62,8 @@ def test_the_hand_written_patterns_catch_the_old_box():
     old = '```{admonition} What the article says / What is right\n:class: warning\n**Article, §6.1.** x\n```'
     assert all(p.search(old) for p in HAND_WRITTEN[:3])
     assert HAND_WRITTEN[3].search("| § | The article says | Verdict | What is right |")
+    assert HAND_WRITTEN[4].search('**"参数调整难度大" (hard to tune): partly true.** The result')
+    assert not HAND_WRITTEN[4].search('**"参数调整难度大" (hard to tune).** Partly true: the result')
 
 
 def test_the_errata_page_renders_the_table_from_the_registry():

@@ -102,7 +102,7 @@ def check(app: Sphinx, env: BuildEnvironment) -> None:
         docs = rendered.get(r.id, [])
         where = [d.rsplit("/", 1)[-1] for d in docs]
         if not docs:
-            logger.warning(f"errata record {r.id!r} is not rendered: add an erratum box for it to {r.chapter}")
+            logger.warning(f"errata record {r.id!r} is not rendered: add its box to {r.chapter}")
         elif where != [r.chapter]:
             logger.warning(f"errata record {r.id!r} belongs to chapter {r.chapter!r}, rendered in {docs}")
 
