@@ -165,6 +165,7 @@ def test_no_repository_link_without_an_address(built):
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     url = (config.get("repository") or {}).get("url")
     pages = [p.read_text(encoding="utf-8") for p in html.rglob("*.html")]
+    assert len(pages) > 10, "the book was not built"
     buttons = sum(p.count("repository-button") for p in pages)
     if url:
         assert buttons and all(url in p for p in pages if "repository-button" in p)
