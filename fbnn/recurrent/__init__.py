@@ -1,10 +1,12 @@
 """Networks with real feedback connections: Hopfield networks and recurrent nets trained by BPTT.
 
-``Hopfield`` settles to stored memories by descending an energy; ``ElmanRNN`` and ``JordanRNN`` feed the
+``Hopfield`` settles to stored memories by descending an energy (``DenseAssociativeMemory`` and
+``ModernHopfield`` with steeper energies that store far more); ``ElmanRNN`` and ``JordanRNN`` feed the
 previous hidden state or output back as context and learn by backpropagation through time.
 
 Modules: :mod:`~fbnn.recurrent.hopfield` (the network, recall, energy), :mod:`~fbnn.recurrent.capacity`
-(load experiment), :mod:`~fbnn.recurrent.rnn` (Elman/Jordan, BPTT, clipping),
+(load experiment), :mod:`~fbnn.recurrent.modern_hopfield` (dense associative memory, the continuous modern
+Hopfield network and its attention update), :mod:`~fbnn.recurrent.rnn` (Elman/Jordan, BPTT, clipping),
 :mod:`~fbnn.recurrent.gradients` (``||dh_T/dh_t||`` against the lag), :mod:`~fbnn.recurrent.tasks`
 (temporal XOR, next-character data) and :mod:`~fbnn.recurrent.symbolic_check` (SymPy check of BPTT; imported
 lazily because SymPy is slow to import).
@@ -13,6 +15,12 @@ lazily because SymPy is slow to import).
 from fbnn.recurrent.capacity import CapacityResult, capacity_experiment
 from fbnn.recurrent.gradients import GradientNorms, hidden_gradient_norms
 from fbnn.recurrent.hopfield import Hopfield, Trajectory, corrupt, overlap
+from fbnn.recurrent.modern_hopfield import (
+    DenseAssociativeMemory,
+    DenseCapacityResult,
+    ModernHopfield,
+    dense_capacity_experiment,
+)
 from fbnn.recurrent.rnn import ElmanRNN, JordanRNN, clip_grad_norm
 from fbnn.recurrent.tasks import (
     CharData,
@@ -26,10 +34,13 @@ from fbnn.recurrent.tasks import (
 __all__ = [
     "CapacityResult",
     "CharData",
+    "DenseAssociativeMemory",
+    "DenseCapacityResult",
     "ElmanRNN",
     "GradientNorms",
     "Hopfield",
     "JordanRNN",
+    "ModernHopfield",
     "SymbolicBPTT",
     "Trajectory",
     "bptt_symbolic_check",
@@ -37,6 +48,7 @@ __all__ = [
     "char_dataset",
     "clip_grad_norm",
     "corrupt",
+    "dense_capacity_experiment",
     "hidden_gradient_norms",
     "load_text",
     "overlap",
