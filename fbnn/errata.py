@@ -107,9 +107,11 @@ class Record:
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"record {self.id!r}: verdict must be one of {VERDICTS}, got {self.verdict!r}")
-        if _PLACEHOLDER.search(self.correction) and self.recompute is None:
+        corrections = [self.correction]
+        corrections += [v for k, v in self.translations.items() if k.startswith("correction")]
+        if any(_PLACEHOLDER.search(c) for c in corrections) and self.recompute is None:
             raise ValueError(f"record {self.id!r}: correction has a placeholder but no recompute function")
-        if "\n\n" in self.correction.strip():
+        if any("\n\n" in c.strip() for c in corrections):
             raise ValueError(f"record {self.id!r}: the correction must be one paragraph (it is a table cell)")
 
     @property
@@ -123,9 +125,16 @@ class Record:
             raise ValueError(f"record {self.id!r} is not numeric")
         return self.recompute()
 
-    def correction_text(self) -> str:
-        """The correction (MyST Markdown, one line) with each placeholder filled with its recomputed value."""
-        text = " ".join(self.correction.split())
+    def translated(self, name: str, lang: str = "") -> str:
+        """Field ``"says"`` or ``"correction"`` in language ``lang`` (e.g. ``"zh"``), else in English."""
+        if name not in ("says", "correction"):
+            raise ValueError(f"only 'says' and 'correction' are translated, got {name!r}")
+        return self.translations.get(f"{name}_{lang}", "") or getattr(self, name)
+
+    def correction_text(self, lang: str = "") -> str:
+        """The correction (MyST Markdown, one line) with each placeholder filled with its recomputed value;
+        in language ``lang`` where the record has a translation."""
+        text = " ".join(self.translated("correction", lang).split())
         if self.recompute is None:
             return text
         value = self.value()
@@ -300,12 +309,14 @@ def _quoted(r: Record) -> str:
     return said
 
 
-def render_box(record: Record) -> str:
-    """The body of a record's box in the book, as MyST Markdown: the article's words and what is right."""
+def render_box(record: Record, lang: str = "") -> str:
+    """The body of a record's box in the book, as MyST Markdown: the article's words and what is right
+    (translated fields for ``lang`` where the record has them)."""
     said = f"**{record.section}, the article says** {_quoted(record)}"
-    if record.says:
-        said += f": {' '.join(record.says.split())}"
-    return f"{said}\n\n**Verdict: {record.verdict}.** {record.correction_text()}\n"
+    says = record.translated("says", lang)
+    if says:
+        said += f": {' '.join(says.split())}"
+    return f"{said}\n\n**Verdict: {record.verdict}.** {record.correction_text(lang)}\n"
 
 
 def _cell(text: str) -> str:

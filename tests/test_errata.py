@@ -413,6 +413,10 @@ def test_loader_reads_fields_and_translations(tmp_path):
     assert [r.id for r in records] == ["a", "b"]
     assert records[0].says == "s" and records[0].translations == {"correction_zh": "中"}
     assert records[1].correction_text() == "It is 2.5." and records[1].same_as == "a"
+    # A translation replaces the English field in its language only, placeholders filled the same way.
+    assert errata.render_box(records[0], lang="zh").endswith("**Verdict: wrong.** 中\n")
+    assert errata.render_box(records[0], lang="fr").endswith("**Verdict: wrong.** c\n")
+    assert errata.render_box(records[0]).endswith("**Verdict: wrong.** c\n")
 
 
 @pytest.mark.parametrize(
@@ -422,6 +426,7 @@ def test_loader_reads_fields_and_translations(tmp_path):
         ('\n["a"]\nsection = "§2"\n', {}, "repeated record id"),
         ('\n["b"]\nsection = "§1"\nchapter = "model"\nverdict = "wrong"\n', {}, "missing fields"),
         ('same_as = "zzz"\n', {}, "same_as"),
+        ('correction_zh = "{{value}}"\n', {}, "placeholder"),
         ("", {"nobody": lambda: 1}, "no record"),
     ],
 )

@@ -60,7 +60,9 @@ class Erratum(SphinxDirective):
             target = nodes.target("", "", ids=[nodes.make_id(name)], names=[name])
             self.state.document.note_explicit_target(target)
             box += target
-            body = StringList(errata.render_box(r).splitlines(), source=f"{errata.DATA_PATH}:{r.id}")
+            # A translated edition (Sphinx's language, e.g. zh) shows the record's translated fields, if any.
+            text = errata.render_box(r, lang=self.env.config.language or "")
+            body = StringList(text.splitlines(), source=f"{errata.DATA_PATH}:{r.id}")
             self.state.nested_parse(body, self.content_offset, box)
             _rendered(self.env).setdefault(r.id, []).append(self.env.docname)
         return [box]
