@@ -8,8 +8,8 @@ Usage::
 For each edition (the English book at the repository root; the Chinese one under ``book/zh`` once it has a
 ``_config.yml``) this runs ``jupyter-book build --builder latex`` with warnings as errors, then ``latexmk
 -xelatex`` on the result, and copies the PDF to ``<out>/pdf/``. XeLaTeX is needed for the Chinese text (the
-article's quotes appear in the English book too); the fonts are DejaVu (Latin, Greek, subscripts, math symbols)
-and WenQuanYi Micro Hei (Chinese), set in ``_config.yml``. The Debian packages are listed in the README.
+article's quotes appear in the English book too); the fonts are DejaVu (Latin, Greek, subscripts, math
+symbols) and WenQuanYi Micro Hei (Chinese), set in ``_config.yml``. The README lists the Debian packages.
 
 A LaTeX run that reports a missing glyph, an undefined reference or an undefined citation fails here: those
 are a reader's "??" and empty boxes, so the build refuses to hand them out.
@@ -103,9 +103,9 @@ def build(edition: Edition, out: Path, timeout: int = 1800) -> PdfBuild:
     work = out / "latex-build" / edition.name
     if work.exists():
         shutil.rmtree(work)
-    _run([_jupyter_book(), "build", str(edition.source), "--builder", "latex", "--path-output", str(work),
-          "-W", "-n", "--keep-going"], cwd=edition.source, what=f"the LaTeX build of the {edition.name} edition",
-         timeout=timeout)
+    cmd = [_jupyter_book(), "build", str(edition.source), "--builder", "latex", "--path-output", str(work),
+           "-W", "-n", "--keep-going"]
+    _run(cmd, cwd=edition.source, what=f"the LaTeX build of the {edition.name} edition", timeout=timeout)
     latex_dir = work / "_build" / "latex"
     tex = latex_dir / f"{edition.stem}.tex"
     if not tex.is_file():

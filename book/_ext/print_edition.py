@@ -39,7 +39,8 @@ def fitted_displaymath(text: str, label: str | None, numbered: bool) -> str:
     body = "\\\\\n".join(parts)
     env = "equation" if numbered or label else "equation*"
     labeldef = rf"\label{{{label}}}" if label else ""
-    return f"\\begin{{{env}}}{labeldef}\n\\fbnnfitmath{{\\begin{{aligned}}\n{body}\n\\end{{aligned}}}}\n\\end{{{env}}}"
+    fitted = f"\\fbnnfitmath{{\\begin{{aligned}}\n{body}\n\\end{{aligned}}}}"
+    return f"\\begin{{{env}}}{labeldef}\n{fitted}\n\\end{{{env}}}"
 
 
 class PrintTranslator(LaTeXTranslator):
