@@ -46,6 +46,14 @@ __all__ = [
     "logits",
     "gradient_step",
     "sigmoid_derivative",
+    "LOSS_KINDS",
+    "LOG_BASES",
+    "REDUCTIONS",
+    "loss_reading",
+    "loss_readings",
+    "loss_grad_outputs",
+    "chain_rule_factors",
+    "section_4_4_quantities",
     "keras_categorical_crossentropy",
     "best_possible_keras_loss",
     "keras_steps_per_epoch",
@@ -184,6 +192,148 @@ def sigmoid_derivative(a: object = A2) -> np.ndarray:
     """sigma'(z) written with the output a = sigma(z): a (1 - a)."""
     a = check_array(a, "a", ndim=1, dtype=np.float64)
     return a * (1 - a)
+
+
+LOSS_KINDS = ("binary", "categorical")
+"""Readings of the §4.3 bracket: ``"binary"`` keeps both terms ``y ln a + (1 - y) ln(1 - a)``,
+``"categorical"`` only ``y ln a`` (what the article's first line of §4.4 writes out)."""
+
+LOG_BASES = ("e", "10")
+"""Logarithm bases: the natural logarithm (the book's) and base 10 (one of the article's printed values)."""
+
+REDUCTIONS = ("mean", "sum")
+"""Over the K outputs: ``"mean"`` divides by K (the article's factor 1/5), ``"sum"`` does not."""
+
+
+def _check_reading(kind: str, base: str, reduction: str) -> None:
+    for value, allowed, name in ((kind, LOSS_KINDS, "kind"), (base, LOG_BASES, "base"),
+                                 (reduction, REDUCTIONS, "reduction")):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+
+
+def loss_reading(
+    kind: str = "binary", base: str = "e", reduction: str = "mean", a: object = A3, y: object = Y
+) -> float:
+    """One reading of the article's loss for one example with K outputs (the minus sign kept).
+
+    ``kind`` in :data:`LOSS_KINDS`, ``base`` in :data:`LOG_BASES`, ``reduction`` in :data:`REDUCTIONS`:
+    ``-(1/c) sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)]`` (binary) or ``-(1/c) sum_k y_k log a_k``
+    (categorical), with ``c = K`` for the mean and 1 for the sum. ``a, y``: ``(K,)``.
+    """
+    _check_reading(kind, base, reduction)
+    a, y = _probs_and_targets(a, y)
+    terms = -y * np.log(a)
+    if kind == "binary":
+        terms = terms - (1 - y) * np.log1p(-a)
+    total = float(np.sum(terms))
+    if base == "10":
+        total /= math.log(10)
+    return total / a.size if reduction == "mean" else total
+
+
+def loss_readings(a: object = A3, y: object = Y) -> dict[tuple[str, str, str], float]:
+    """Every reading of the loss: ``{(kind, base, reduction): value}`` over all eight combinations."""
+    return {
+        (kind, base, red): loss_reading(kind, base, red, a, y)
+        for kind in LOSS_KINDS
+        for base in LOG_BASES
+        for red in REDUCTIONS
+    }
+
+
+def loss_grad_outputs(
+    kind: str = "binary", base: str = "e", reduction: str = "mean", a: object = A3, y: object = Y
+) -> np.ndarray:
+    """dL/da^(3) of :func:`loss_reading`, the derivative of the loss with respect to the outputs, ``(K,)``.
+
+    Binary: ``-(y/a - (1 - y)/(1 - a)) / c``, which is ``(a - y) / (c a (1 - a))``; categorical:
+    ``-y / (c a)``; both divided by ``ln 10`` for base-10 logarithms (``c`` as in :func:`loss_reading`).
+    """
+    _check_reading(kind, base, reduction)
+    a, y = _probs_and_targets(a, y)
+    g = (a - y) / (a * (1 - a)) if kind == "binary" else -y / a
+    if base == "10":
+        g = g / math.log(10)
+    return g / a.size if reduction == "mean" else g
+
+
+def chain_rule_factors(a: object = A3, y: object = Y, a_prev: object = A2) -> dict[str, np.ndarray]:
+    """Each factor of the chain rule ``dL/dW^(3) = dL/da^(3) da^(3)/dz^(3) dz^(3)/dW^(3)``, and the products.
+
+    For sigmoid outputs and the mean binary cross-entropy (natural log). Keys:
+
+    - ``"dL_da3"``: dL/da^(3), ``(K,)`` (:func:`loss_grad_outputs`);
+    - ``"da3_dz3"``: the sigmoid's derivative ``a (1 - a)``, ``(K,)`` (diagonal of the Jacobian);
+    - ``"dL_dz3"``: their element-wise product, delta^(3) = ``(a - y) / K``, ``(K,)``;
+    - ``"dz3_dW3"``: ``dz_j/dW_jk = a^(2)_k`` (the same row for every j), ``(n_prev,)``;
+    - ``"dz3_db3"``: ``dz_j/db_j = 1``, ``(K,)``;
+    - ``"dL_dW3"``: delta^(3) a^(2)^T, ``(K, n_prev)``; ``"dL_db3"``: delta^(3), ``(K,)``.
+    """
+    a, y = _probs_and_targets(a, y)
+    a_prev = check_array(a_prev, "a_prev", ndim=1, dtype=np.float64)
+    dL_da3 = loss_grad_outputs("binary", "e", "mean", a, y)
+    da3_dz3 = a * (1 - a)
+    dL_dz3 = dL_da3 * da3_dz3
+    return {
+        "dL_da3": dL_da3,
+        "da3_dz3": da3_dz3,
+        "dL_dz3": dL_dz3,
+        "dz3_dW3": a_prev.copy(),
+        "dz3_db3": np.ones_like(a),
+        "dL_dW3": np.outer(dL_dz3, a_prev),
+        "dL_db3": dL_dz3.copy(),
+    }
+
+
+def section_4_4_quantities() -> list[dict[str, object]]:
+    """Every quantity §4.4 writes or implies, with what the article printed and the correct value.
+
+    Each entry: ``"quantity"`` (LaTeX), ``"printed"`` (the article's value as text, or ``None`` if it
+    prints none), ``"value"`` (float or array; ``None`` where the article's data do not determine it)
+    and ``"note"`` (how the value is obtained). Values use natural logarithms and the mean over the
+    five outputs unless the entry says otherwise; :func:`loss_readings` has the other readings.
+    """
+    f = chain_rule_factors()
+    sources = printed_log_sources()
+    ln = {0.8: math.log(0.8), 0.1: math.log(0.1), 0.3: math.log(0.3)}
+    rows: list[dict[str, object]] = []
+    for printed, (u, source) in zip(PRINTED_LOGS, ln.items(), strict=True):
+        rows.append({"quantity": rf"\ln {u}", "printed": f"{printed:.5f}", "value": source,
+                     "note": f"the printed value is {sources[printed][0]}"})
+    for printed, (u, value) in zip(PRINTED_TERMS, ln.items(), strict=True):
+        rows.append({"quantity": rf"\tfrac{{1}}{{5}} \ln {u}", "printed": f"{printed:.5f}",
+                     "value": value / 5, "note": "one term of the y = 1 sum, sign not yet applied"})
+    rows += [
+        {"quantity": r"L \text{ (y = 1 terms)}", "printed": f"{PRINTED_LOSS:.5f}",
+         "value": loss_reading("categorical", "e", "mean"), "note": "the article's terms, minus sign kept"},
+        {"quantity": r"L \text{ (binary cross-entropy)}", "printed": None,
+         "value": loss_reading("binary", "e", "mean"), "note": "the full bracket of §4.3"},
+        {"quantity": r"\partial L / \partial a^{(3)}", "printed": None, "value": f["dL_da3"],
+         "note": "(a - y) / (5 a (1 - a)); the article's left-hand side, never computed"},
+        {"quantity": r"\partial a^{(3)} / \partial z^{(3)}", "printed": None, "value": f["da3_dz3"],
+         "note": "sigmoid derivative a (1 - a) at the outputs"},
+        {"quantity": r"\delta^{(3)} = \partial L / \partial z^{(3)}", "printed": None, "value": f["dL_dz3"],
+         "note": "product of the two factors above, (a - y) / 5"},
+        {"quantity": r"\partial z^{(3)}_j / \partial W^{(3)}_{jk}", "printed": None, "value": f["dz3_dW3"],
+         "note": "a^(2)_k, the same for every output j"},
+        {"quantity": r"\partial L / \partial W^{(3)}", "printed": None, "value": f["dL_dW3"],
+         "note": "delta^(3) a^(2)T, a 5 x 5 matrix"},
+        {"quantity": r"\partial L / \partial b^{(3)}", "printed": None, "value": f["dL_db3"],
+         "note": "delta^(3) times dz/db = 1"},
+        {"quantity": r"\partial L / \partial a^{(2)}", "printed": _vector_text(PRINTED_DL_DA2), "value": None,
+         "note": "W^(3)T delta^(3): needs W^(3), which the article never gives"},
+        {"quantity": r"\partial a^{(2)} / \partial z^{(2)}", "printed": _vector_text(PRINTED_DA2_DZ2),
+         "value": sigmoid_derivative(A2), "note": "sigmoid derivative a (1 - a) at the hidden layer"},
+        {"quantity": r"\text{product of the two printed vectors}", "printed": _vector_text(PRINTED_PRODUCT),
+         "value": PRINTED_DL_DA2 * PRINTED_DA2_DZ2,
+         "note": "element by element; the dot product is a number"},
+    ]
+    return rows
+
+
+def _vector_text(v: np.ndarray) -> str:
+    return "[" + ", ".join(f"{x:g}" for x in v) + "]"
 
 
 def keras_categorical_crossentropy(y_true: object, y_pred: object, eps: float = 1e-7) -> float:
