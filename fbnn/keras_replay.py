@@ -10,7 +10,7 @@ every number Keras reports so that the chapter can assert that it understands th
 - the gradient TensorFlow actually returns for it: its fused ``SoftmaxCrossEntropyWithLogits`` kernel
   computes ``softmax(z) - y``, which is the gradient only when every label row sums to 1 (TensorFlow
   switches to a plain composite of ``log_softmax`` and a sum, whose gradient is exact, when op
-  determinism is enabled). :meth:`fbnn.MLP.backward` propagates either to the weights;
+  determinism is enabled). :meth:`fbnn.network.MLP.backward` propagates either to the weights;
 - Keras's Adam, whose ``epsilon`` is added to ``sqrt(v)`` *before* the bias correction of ``v``
   (:class:`fbnn.optim.Adam` adds it after, as in the paper);
 - :func:`replay_fit`, one pass of ``fit`` without shuffling: the per-epoch loss and accuracy Keras prints.
@@ -134,7 +134,7 @@ class KerasAdam:
 
 
 def params_from_keras(weights: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Turn ``keras_model.get_weights()`` of a stack of ``Dense`` layers into :class:`fbnn.MLP` parameters.
+    """Convert ``keras_model.get_weights()`` of ``Dense`` layers into :class:`fbnn.network.MLP` parameters.
 
     Keras stores each layer as ``kernel: (n_in, n_out)`` and ``bias: (n_out,)`` and computes ``x @ kernel``;
     ``fbnn`` uses ``W = kernel.T`` of shape ``(n_out, n_in)``. Returns ``{"W1": ..., "b1": ..., ...}``.
