@@ -251,3 +251,18 @@ def test_the_checks_catch_a_broken_pdf(tmp_path: Path):
     assert unresolved_marks(pdf_path), "the '??' of the undefined reference was not found"
     overlong = [w for w in overflowing_words(pdf_path) if w[1].startswith("Aaaa")]
     assert overlong, "the overlong line was not found"
+
+
+def test_table_columns_keep_short_words_whole():
+    """Short columns (section, verdict) keep their natural width; long ones share the rest of the line."""
+    import importlib.util
+
+    path = ROOT / "book" / "_ext" / "print_edition.py"
+    spec = importlib.util.spec_from_file_location("print_edition", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    section, says, verdict, right = module.column_widths([9, 60, 13, 400])
+    per_char = 10  # widths are in tenths of a character of the line
+    assert section >= per_char * 9 and verdict >= per_char * 13, (section, verdict)
+    assert abs(section + says + verdict + right - per_char * module.LINE_CHARS) <= 2 * per_char
+    assert module.column_widths([5, 20, 10]) == [70, 220, 120]  # fits: natural widths (+2 padding each)

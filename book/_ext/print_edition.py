@@ -7,8 +7,8 @@ some of them wider than an A4 text block. For the LaTeX builder only, every disp
 
 Tables get the same care: without given column widths Sphinx sets a long table in ``l`` columns, which never
 wrap, so a table of quotes and verdicts runs off the page. For the LaTeX builder every table without given
-widths gets widths proportional to the length of its longest cell text (bounded, so that a short column
-keeps room for its header), and Sphinx then sets wrapping ``\\X`` columns. HTML output is untouched.
+widths gets widths from its content (:func:`column_widths`), and Sphinx then sets wrapping ``\\X`` columns.
+HTML output is untouched.
 """
 
 from __future__ import annotations
@@ -55,8 +55,39 @@ class PrintTranslator(LaTeXTranslator):
         raise nodes.SkipNode
 
 
+# About this many characters of body text fit on one line of the A4 text block.
+LINE_CHARS = 80
+# A column whose longest cell is at most this long is never wrapped: it gets its natural width.
+SHORT = 16
+
+
+def column_widths(longest: list[int], mean: list[float] | None = None) -> list[int]:
+    """Relative widths (summing to about ``10 * LINE_CHARS``) of columns with these longest and mean cells.
+
+    A table that fits gets its natural widths. Otherwise short columns (a section number, a verdict) keep
+    their natural width, so that no word in them is split or clipped, and the long columns share the rest in
+    proportion to the square root of their mean cell width: wider for the longer texts, but never so narrow
+    that a column of short quotes holds a few characters a line.
+    """
+    mean = list(longest) if mean is None else mean
+    natural = [max(n, 3) + 2 for n in longest]
+    if sum(natural) <= LINE_CHARS:
+        return [10 * n for n in natural]
+    short = [n if n <= SHORT + 2 else 0 for n in natural]
+    rest = max(LINE_CHARS - sum(short), LINE_CHARS // 3)
+    weight = [max(m, 1.0) ** 0.5 for m in mean]
+    long_total = sum(w for w, s in zip(weight, short, strict=True) if not s) or 1.0
+    return [10 * s if s else max(10, round(10 * rest * w / long_total))
+            for w, s in zip(weight, short, strict=True)]
+
+
+def _width(text: str) -> int:
+    # A Chinese character is set about twice as wide as a Latin letter.
+    return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in text)
+
+
 def _cell_length(entry: nodes.Element) -> int:
-    return max((len(line) for line in entry.astext().splitlines()), default=0)
+    return max((_width(line) for line in entry.astext().splitlines()), default=0)
 
 
 def fit_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -68,13 +99,15 @@ def fit_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         for tgroup in table.findall(nodes.tgroup):
             colspecs = [c for c in tgroup.children if isinstance(c, nodes.colspec)]
-            lengths = [0] * len(colspecs)
+            cells: list[list[int]] = [[] for _ in colspecs]
             for row in tgroup.findall(nodes.row):
                 for i, entry in enumerate(row.children[: len(colspecs)]):
-                    lengths[i] = max(lengths[i], _cell_length(entry))
-            # Bounds: a column never narrower than 6 characters' worth, never wider than 60.
-            for colspec, length in zip(colspecs, lengths, strict=True):
-                colspec["colwidth"] = min(max(length, 6), 60)
+                    cells[i].append(_cell_length(entry))
+            # Bold text (the verdicts) is wider than the character count says: a little room to spare.
+            longest = [round(1.15 * max(c, default=0)) for c in cells]
+            widths = column_widths(longest, [sum(c) / max(len(c), 1) for c in cells])
+            for colspec, width in zip(colspecs, widths, strict=True):
+                colspec["colwidth"] = width
         table["classes"].append("colwidths-given")
 
 
