@@ -50,11 +50,25 @@ def check_array(
         if arr.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}, got an array of shape {arr.shape}")
-    if dtype is not None:
-        arr = np.ascontiguousarray(arr, dtype=dtype)
+    # Finite check before the cast: a NaN must be reported as a NaN, and a finite value that the
+    # cast would turn into inf (1e300 in float32) as an overflow, not as a mysterious infinity.
     if finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = int(arr.size - np.isfinite(arr).sum())
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if finite and arr.size and dt.kind == "f":
+            big = float(np.finfo(dt).max)
+            lo, hi = arr.min(), arr.max()
+            if (arr.dtype.kind in "iu" and (float(hi) > big or float(lo) < -big)) or (
+                arr.dtype.kind == "f" and arr.dtype.itemsize > dt.itemsize and max(-lo, hi) > big
+            ):
+                raise ValueError(
+                    f"{name} holds values up to {max(abs(float(lo)), abs(float(hi))):.3g} in magnitude, "
+                    "which "
+                    f"overflow {dt.name} (largest {big:.3g}); rescale the data or use dtype='float64'"
+                )
+        arr = np.ascontiguousarray(arr, dtype=dt)
     return arr
 
 
@@ -108,6 +122,30 @@ def check_fraction(value: object, name: str, *, low_open: bool = False, high_ope
         hi = "1)" if high_open else "1]"
         raise ValueError(f"{name} must lie in {lo}, {hi}, got {value}")
     return v
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Check that ``value`` is ``True`` or ``False`` (numbers and other truthy objects are refused)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_rng(seed: object, name: str = "seed") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from ``seed``: an int >= 0, a Generator (used as is) or None (fresh
+    entropy from the operating system, so the run is not reproducible)."""
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int >= 0, a numpy.random.Generator or None, "
+            f"got {seed!r} ({type(seed).__name__})"
+        )
+    if seed < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {seed}")
+    return np.random.default_rng(int(seed))
 
 
 def check_name(name: object, valid: dict | tuple | list, what: str) -> str:

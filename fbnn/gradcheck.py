@@ -33,8 +33,8 @@ def numerical_gradients(model: MLP, X: object, Y: object, loss: str | None = Non
     """Central-difference gradients of the mean loss for every parameter of ``model`` (float64 copy)."""
     h = check_positive_float(h, "h")
     m = model.copy(dtype="float64")
-    loss = m._check_loss(loss)
-    X, Y = m._check_XY(X, Y, loss)
+    X, Y = m.check_data(X, Y, loss)
+    loss = m.loss_name if loss is None else loss
     out = {}
     for k, p in m.params.items():
         g = np.empty_like(p)

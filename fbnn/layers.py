@@ -66,15 +66,26 @@ def dense_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def dense_backward(
-    X: np.ndarray, W: np.ndarray, dZ: np.ndarray, *, need_dX: bool = True
+    X: np.ndarray,
+    W: np.ndarray,
+    dZ: np.ndarray,
+    *,
+    need_dX: bool = True,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of a dense layer from the upstream gradient ``dZ = dL/dZ: (n, n_out)``.
 
     Returns ``(dX, dW, db)`` with ``dX = dZ @ W`` ``(n, n_in)`` (None if ``need_dX`` is False),
     ``dW = dZ.T @ X`` ``(n_out, n_in)`` and ``db = dZ.sum(axis=0)`` ``(n_out,)``: each sample adds its
-    outer product dz x^T, so the batch sum is one matrix product.
+    outer product dz x^T, so the batch sum is one matrix product. With ``out=(dW, db)`` the two
+    gradients are written into those arrays (the training loop's reused buffer) and returned.
     """
-    dW = dZ.T @ X
-    db = dZ.sum(axis=0)
+    if out is None:
+        dW = dZ.T @ X
+        db = dZ.sum(axis=0)
+    else:
+        dW, db = out
+        np.matmul(dZ.T, X, out=dW)
+        np.sum(dZ, axis=0, out=db)
     dX = dZ @ W if need_dX else None
     return dX, dW, db

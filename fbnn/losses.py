@@ -223,13 +223,13 @@ def class_targets(y: object, n_classes: int, *, name: str = "Y", dtype: object =
                 )
         elif arr.dtype.kind == "b":
             raise TypeError(f"{name} of shape {arr.shape} must hold integer class indices, got booleans")
-        labels = arr.astype(np.int64)
-        if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        # Range check on the values as given, before the cast: 1e30 or 2**64 - 1 would wrap around in int64.
+        if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
             raise ValueError(
-                f"{name} holds class indices in [{labels.min()}, {labels.max()}], but the network has "
+                f"{name} holds class indices in [{arr.min():g}, {arr.max():g}], but the network has "
                 f"{n_classes} outputs, so indices must lie in [0, {n_classes})"
             )
-        return one_hot(labels, n_classes, dtype)
+        return one_hot(arr.astype(np.int64), n_classes, dtype)
     if arr.shape[1] != n_classes:
         hint = " (for class indices pass a 1-D array of shape (n,))" if arr.shape[1] == 1 else ""
         raise ValueError(

@@ -4,27 +4,31 @@ Layer ``l`` (1-based) computes ``Z_l = A_{l-1} @ W_l.T + b_l`` and ``A_l = f_l(Z
 ``A_0 = X: (n_samples, n_in)``. Parameters live in the dict ``model.params`` under the names
 ``"W1", "b1", ..., "WL", "bL"`` with ``W_l: (n_l, n_{l-1})`` and ``b_l: (n_l,)``.
 
-Backpropagation starts from ``dL/dZ_L`` and runs the chain rule backwards:
-``dW_l = dZ_l.T @ A_{l-1}``, ``db_l = sum_n dZ_l``, ``dZ_{l-1} = (dZ_l @ W_l) * f'_{l-1}(Z_{l-1})``.
+Backpropagation starts from ``dL/dZ_L`` and runs the chain rule backwards, one
+:func:`fbnn.layers.dense_backward` per layer: ``dW_l = dZ_l.T @ A_{l-1}``, ``db_l = sum_n dZ_l``,
+``dZ_{l-1} = (dZ_l @ W_l) * f'_{l-1}(Z_{l-1})``.
+
+What the network predicts and how it is scored follows its output (:mod:`fbnn.metrics`): softmax and sigmoid
+outputs classify (labels, probabilities, accuracy), the others regress (values, MSE and RMSE).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from os import PathLike
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from fbnn._checks import check_array, check_dtype, check_name, check_positive_int
+from fbnn import serialization
+from fbnn._checks import check_array, check_dtype, check_name, check_positive_int, check_rng
 from fbnn.activations import ACTIVATIONS
-from fbnn.layers import INITIALIZERS, dense_forward, init_dense
+from fbnn.layers import INITIALIZERS, dense_backward, dense_forward, init_dense
 from fbnn.losses import LOSSES, get_loss, prepare_targets
+from fbnn.metrics import check_finite_outputs, correct_count, labels_from_outputs, score_outputs, task_of
 from fbnn.names import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-
-if TYPE_CHECKING:
-    from fbnn.optim import Optimizer
-    from fbnn.training import History
+from fbnn.optim import LRSchedule, Optimizer
+from fbnn.training import Callback, History, fit
 
 __all__ = ["MLP", "default_loss"]
 
@@ -39,6 +43,7 @@ def default_loss(output: str) -> str:
     return {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(output, "mse")
 
 
+@serialization.register("MLP")
 class MLP:
     """A fully connected feed-forward network trained by backpropagation.
 
@@ -47,10 +52,12 @@ class MLP:
     sizes : layer widths ``[n_in, n_hidden_1, ..., n_out]`` (at least two entries, all >= 1).
     hidden : activation of the hidden layers, one name for all or one per hidden layer
         (``"identity"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``).
-    output : activation of the output layer (a hidden name or ``"softmax"``).
+    output : activation of the output layer (a hidden name or ``"softmax"``); it sets the task
+        (:mod:`fbnn.metrics`): softmax classifies into ``n_out >= 2`` classes, sigmoid makes binary
+        (one output) or multi-label decisions, identity/tanh/relu regress.
     loss : default loss for :meth:`fit`, :meth:`loss_and_grads` and :meth:`evaluate`; ``None`` picks
         the natural partner of ``output`` (see :func:`default_loss`).
-    seed : seed of the ``numpy.random.Generator`` that draws the initial weights.
+    seed : int >= 0, ``numpy.random.Generator`` or None: draws the initial weights.
     dtype : ``"float64"`` (default) or ``"float32"``; every parameter, activation and gradient has it.
     init : ``"auto"`` (He for ReLU layers, Glorot otherwise), ``"glorot"`` or ``"he"``.
 
@@ -68,7 +75,7 @@ class MLP:
         output: str = "softmax",
         *,
         loss: str | None = None,
-        seed: int | None = 0,
+        seed: int | np.random.Generator | None = 0,
         dtype: object = "float64",
         init: str = "auto",
     ) -> None:
@@ -92,14 +99,21 @@ class MLP:
                 check_name(h, HIDDEN_ACTIVATIONS, "hidden activation")
         self.hidden: str | tuple[str, ...] = hidden if isinstance(hidden, str) else hidden_names
         self.output: str = check_name(output, OUTPUT_ACTIVATIONS, "output activation")
+        if self.output == "softmax" and self.sizes[-1] == 1:
+            raise ValueError(
+                "softmax over a single output is the constant 1, so the network could not learn (zero loss, "
+                "zero gradients); for a yes/no task use one output with output='sigmoid', or two outputs "
+                "with softmax"
+            )
         self.activations: tuple[str, ...] = (*hidden_names, self.output)
+        self.task: str = task_of(self.output, self.sizes[-1])
         self.loss_name: str = self._check_loss(default_loss(self.output) if loss is None else loss)
         self.dtype: np.dtype = check_dtype(dtype)
         if init != "auto":
             check_name(init, INITIALIZERS, "init")
         self.init = init
         self.seed = seed
-        rng = np.random.default_rng(seed)
+        rng = check_rng(seed)
         self.params: dict[str, np.ndarray] = {}
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1):
             scheme = init if init != "auto" else ("he" if self.activations[i - 1] == "relu" else "glorot")
@@ -107,32 +121,44 @@ class MLP:
             self.params[f"W{i}"] = W
             self.params[f"b{i}"] = b
         self._acts = [ACTIVATIONS[a] for a in self.activations]
+        self._grad_views: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
         self._pack()
 
     def _pack(self) -> None:
         """Store all parameters as views into one contiguous vector ``self._flat``.
 
         ``params["W1"]`` etc. stay ordinary arrays of the documented shapes; living in one buffer lets
-        :func:`fbnn.training.fit` hand the optimizer a single vector, so an Adam step is a dozen NumPy
-        calls instead of a dozen per parameter. A second buffer receives the training loop's gradients.
+        :meth:`parameters` hand the optimizer a single vector, so an Adam step is a dozen NumPy calls
+        instead of a dozen per parameter.
         """
-        total = sum(p.size for p in self.params.values())
-        flat = np.empty(total, dtype=self.dtype)
-        gflat = np.empty(total, dtype=self.dtype)
-        views, gviews, off = {}, {}, 0
+        old = self.params
+        flat = np.empty(sum(p.size for p in old.values()), dtype=self.dtype)
+        views = self._views(flat)
+        for k, v in views.items():
+            v[...] = old[k]
+        self.params, self._flat = views, flat
+        self._grad_views = None
+
+    def _views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Views of the vector ``flat`` with the names and shapes of ``params``."""
+        views, off = {}, 0
         for k, p in self.params.items():
-            v = flat[off : off + p.size].reshape(p.shape)
-            v[...] = p
-            views[k] = v
-            gviews[k] = gflat[off : off + p.size].reshape(p.shape)
+            views[k] = flat[off : off + p.size].reshape(p.shape)
             off += p.size
-        self.params, self._flat, self._gflat, self._gviews = views, flat, gflat, gviews
+        return views
+
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every parameter, from ``sizes`` alone."""
+        shapes: dict[str, tuple[int, ...]] = {}
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1):
+            shapes[f"W{i}"], shapes[f"b{i}"] = (n_out, n_in), (n_out,)
+        return shapes
 
     def _ensure_packed(self) -> None:
-        """Re-pack if a user replaced an entry of ``params`` (cheap; called once per ``fit``)."""
-        for k, v in self.params.items():
-            if v.base is not self._flat or v.dtype != self.dtype or self._gviews[k].shape != v.shape:
-                self._pack()
+        """Re-pack if a user replaced an entry of ``params`` (cheap; called by :meth:`parameters`)."""
+        for v in self.params.values():
+            if v.base is not self._flat or v.dtype != self.dtype:
+                self.load_state_dict(dict(self.params))
                 return
 
     # ------------------------------------------------------------------ properties
@@ -184,7 +210,13 @@ class MLP:
             raise ValueError(f"{name} has no samples (shape {X.shape})")
         return X
 
-    def _check_XY(self, X: object, Y: object, loss: str, names: tuple[str, str] = ("X", "Y")) -> tuple:
+    def check_data(
+        self, X: object, Y: object, loss: str | None = None, names: tuple[str, str] = ("X", "Y")
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Validated inputs ``(n, n_in)`` and target rows ``(n, n_out)`` for ``loss`` (the model's by
+        default), in the model's dtype; a clear error naming ``names`` otherwise (part of the training
+        protocol, :class:`fbnn.training.Trainable`)."""
+        loss = self._check_loss(loss)
         X = self._check_X(X, names[0])
         Y = prepare_targets(loss, Y, self.n_out, X.shape[0], name=names[1], dtype=self.dtype)
         return X, Y
@@ -203,7 +235,7 @@ class MLP:
             if i < L:
                 act = acts[i - 1]
                 if act.name == "relu":
-                    a = np.maximum(z, 0, out=z)  # z of a hidden layer is not needed again
+                    a = np.maximum(z, 0, out=z)  # speed: z of a hidden layer is not needed again
                 else:
                     a = act.f(z)
                 A.append(a)
@@ -228,24 +260,21 @@ class MLP:
     def _backward(
         self, A: list[np.ndarray], dz: np.ndarray, out: dict[str, np.ndarray] | None = None
     ) -> dict[str, np.ndarray]:
-        """Backpropagate ``dz = dL/dZ_L`` (no checks). With ``out`` the gradients are written into
-        those arrays (the training loop's reusable buffer) instead of new ones."""
+        """Backpropagate ``dz = dL/dZ_L`` (no checks), one :func:`~fbnn.layers.dense_backward` per layer and
+        the activation's derivative between layers. With ``out`` (arrays keyed like ``params``) the
+        gradients are written there instead of into new arrays."""
         p = self.params
         grads: dict[str, np.ndarray] = {} if out is None else out
         for i in range(self.n_layers, 0, -1):
             a_prev = A[i - 1]
-            if out is None:
-                grads[f"W{i}"] = dz.T @ a_prev
-                grads[f"b{i}"] = dz.sum(axis=0)
-            else:
-                np.matmul(dz.T, a_prev, out=out[f"W{i}"])
-                np.sum(dz, axis=0, out=out[f"b{i}"])
+            into = None if out is None else (out[f"W{i}"], out[f"b{i}"])
+            da, grads[f"W{i}"], grads[f"b{i}"] = dense_backward(
+                a_prev, p[f"W{i}"], dz, need_dX=i > 1, out=into
+            )
             if i > 1:
-                da = dz @ p[f"W{i}"]
                 act = self._acts[i - 2]
-                if act.df_from_output is not None:
+                if act.df_from_output is not None:  # identity: derivative 1, nothing to do
                     da *= act.df_from_output(a_prev)
-                # identity: derivative 1, nothing to do
                 dz = da
         return grads
 
@@ -296,98 +325,126 @@ class MLP:
             return lossf.value_from_logits(z, Y)
         return lossf.value(A[-1], Y)
 
-    def _train_step(self, X: np.ndarray, Y: np.ndarray, labels: np.ndarray, loss: str) -> tuple[float, int]:
-        """The training loop's step (no checks).
+    def parameters(self) -> dict[str, np.ndarray]:
+        """What an optimizer updates in place: every parameter as one flat vector ``{"params": (n_params,)}``
+        whose pieces are the arrays of :attr:`params` (part of the training protocol).
 
-        Writes the gradients into the reusable flat buffer ``self._gflat`` and returns the batch's
-        summed loss and its number of correct predictions (``labels``: the targets' classes), both
-        from the forward pass the step makes anyway.
+        One vector instead of one array per name makes an Adam step a dozen NumPy calls in all.
         """
-        n = X.shape[0]
-        if self.output == "softmax" and loss == "cross_entropy":
-            # Softmax and its cross-entropy from one exponential: with zs = z - max(z) and
-            # S = sum(exp(zs)), log softmax = zs - log S, and sum_k y_k = 1 for every row.
-            A, z = self._forward(X, output=False)
-            zs = z - z.max(axis=1, keepdims=True)
-            a = np.exp(zs)
-            S = a.sum(axis=1, keepdims=True)
-            a /= S
-            value = float(np.log(S).sum() - np.vdot(Y, zs))
-            correct = int(np.count_nonzero(a.argmax(axis=1) == labels))
-            a -= Y  # a is not needed any more: reuse it for dL/dz = (a - y) / N
-            a /= n
-            dz = a
-        else:
-            A, z = self._forward(X)
-            value = self._loss_from_forward(A, z, Y, loss) * n
-            correct = int(np.count_nonzero(self._labels_from_outputs(A[-1]) == labels))
-            dz = self._output_grad(A, z, Y, loss)
-        self._backward(A, dz, out=self._gviews)
-        return value, correct
+        self._ensure_packed()
+        return {"params": self._flat}
 
-    def _loss_and_grads(self, X: np.ndarray, Y: np.ndarray, loss: str) -> tuple[float, dict[str, np.ndarray]]:
-        A, z = self._forward(X)
-        value = self._loss_from_forward(A, z, Y, loss)
-        return value, self._backward(A, self._output_grad(A, z, Y, loss))
+    def _grads_into(self, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per-parameter views of a gradient buffer keyed like :meth:`parameters` (cached: the training loop
+        passes the same buffer every step)."""
+        buf = out["params"]
+        if self._grad_views is None or self._grad_views[0] is not buf:
+            if buf.shape != self._flat.shape or buf.dtype != self.dtype:
+                raise ValueError(
+                    f"out['params'] must be a {self.dtype.name} vector of {self._flat.size} entries"
+                )
+            self._grad_views = (buf, self._views(buf))
+        return self._grad_views[1]
 
     def loss_and_grads(
-        self, X: object, Y: object, loss: str | None = None
-    ) -> tuple[float, dict[str, np.ndarray]]:
+        self,
+        X: object,
+        Y: object,
+        loss: str | None = None,
+        *,
+        check_input: bool = True,
+        out: dict[str, np.ndarray] | None = None,
+        return_correct: bool = False,
+    ) -> tuple:
         """Mean loss over the batch and its gradient with respect to every parameter.
 
         ``X: (n_samples, n_in)``; ``Y``: targets (class indices ``(n,)`` or probability rows for
         cross-entropy; ``(n, n_out)`` otherwise). Returns ``(loss, grads)`` with ``grads`` keyed like
         ``params``. Softmax + cross-entropy and sigmoid + binary cross-entropy use the fused,
         overflow-free forms computed from the logits.
+
+        For the training loop (:func:`fbnn.training.fit`): ``check_input=False`` skips validation (``X``
+        and ``Y`` must come from :meth:`check_data`), ``out`` (keyed like :meth:`parameters`) receives the
+        gradients, and ``return_correct=True`` appends the batch's ``(correct, total)`` decisions (None for
+        regression), all from the one forward pass.
         """
-        loss = self._check_loss(loss)
-        X, Y = self._check_XY(X, Y, loss)
-        return self._loss_and_grads(X, Y, loss)
+        if check_input:
+            X, Y = self.check_data(X, Y, loss)
+        loss = self.loss_name if loss is None else loss
+        n = X.shape[0]
+        if self.output == "softmax" and loss == "cross_entropy":
+            # Speed: softmax and its cross-entropy from one exponential. With zs = z - max(z) and
+            # S = sum(exp(zs)), log softmax = zs - log S, and sum_k y_k = 1 for every row.
+            A, z = self._forward(X, output=False)
+            zs = z - z.max(axis=1, keepdims=True)
+            a = np.exp(zs)
+            S = a.sum(axis=1, keepdims=True)
+            a /= S
+            value = float(np.log(S).sum() - np.vdot(Y, zs)) / n
+            counts = correct_count("multiclass", a, Y) if return_correct else None
+            a -= Y  # a is not needed any more: reuse it for dL/dz = (a - y) / N
+            a /= n
+            dz = a
+        else:
+            A, z = self._forward(X)
+            value = self._loss_from_forward(A, z, Y, loss)
+            counts = None
+            if return_correct and self.task != "regression":
+                counts = correct_count(self.task, A[-1], Y)
+            dz = self._output_grad(A, z, Y, loss)
+        if out is None:
+            grads = self._backward(A, dz)
+        else:
+            self._backward(A, dz, out=self._grads_into(out))
+            grads = out
+        return (value, grads, counts) if return_correct else (value, grads)
 
     def loss(self, X: object, Y: object, loss: str | None = None) -> float:
         """Mean loss over the batch (see :meth:`loss_and_grads`)."""
-        loss = self._check_loss(loss)
-        X, Y = self._check_XY(X, Y, loss)
-        return self._loss_value(X, Y, loss)
+        X, Y = self.check_data(X, Y, loss)
+        return self._loss_value(X, Y, self.loss_name if loss is None else loss)
 
     def _loss_value(self, X: np.ndarray, Y: np.ndarray, loss: str) -> float:
         A, z = self._forward(X)
         return self._loss_from_forward(A, z, Y, loss)
 
     # ------------------------------------------------------------------ prediction
-    def _threshold(self) -> float:
-        return 0.0 if self.output == "tanh" else 0.5
-
-    def _labels_from_outputs(self, out: np.ndarray) -> np.ndarray:
-        if self.n_out == 1:
-            return (out[:, 0] > self._threshold()).astype(np.int64)
-        return out.argmax(axis=1)
+    def _finite_outputs(self, X: object) -> np.ndarray:
+        out = self.forward(X)
+        check_finite_outputs(out, "network")
+        return out
 
     def predict(self, X: object) -> np.ndarray:
-        """Predicted class indices ``(n_samples,)``: argmax of the outputs, or for a single output
-        1 where it exceeds 0.5 (0 for tanh) and 0 elsewhere."""
-        return self._labels_from_outputs(self.forward(X))
+        """Predictions for ``X: (n_samples, n_in)``, by task (:mod:`fbnn.metrics`): class indices ``(n,)``
+        (softmax: argmax; one sigmoid output: 1 where it exceeds 0.5), 0/1 labels ``(n, n_out)`` for several
+        sigmoid outputs (multi-label), or the output values ``(n, n_out)`` for a regression network."""
+        out = self._finite_outputs(X)
+        return out if self.task == "regression" else labels_from_outputs(self.task, out)
 
     def predict_proba(self, X: object) -> np.ndarray:
-        """Output activations ``(n_samples, n_out)`` (probabilities for softmax/sigmoid outputs)."""
-        return self.forward(X)
+        """Probabilities ``(n_samples, n_out)`` of a classifier (softmax rows, or each sigmoid output's
+        probability of label 1); a regression network has none (``ValueError``)."""
+        if self.task == "regression":
+            raise ValueError(
+                f"predict_proba needs a classifier, but this network regresses (output {self.output!r}); "
+                "use predict for its values, or output='softmax'/'sigmoid' to classify"
+            )
+        return self._finite_outputs(X)
 
-    def _evaluate(self, X: np.ndarray, Y: np.ndarray, loss: str) -> dict[str, float]:
+    def evaluate(
+        self, X: object, Y: object, loss: str | None = None, *, check_input: bool = True
+    ) -> dict[str, float]:
+        """Mean loss and the task's metrics (:mod:`fbnn.metrics`): ``{"loss", "accuracy"}`` for a classifier
+        (multi-label: the share of correct (sample, label) decisions), ``{"loss", "mse", "rmse"}`` for a
+        regression network (``mse`` over samples and outputs; the ``mse`` loss is half the squared error
+        summed over outputs, so ``loss = mse * n_out / 2``). Raises ``FloatingPointError`` if the outputs are
+        not finite."""
+        if check_input:
+            X, Y = self.check_data(X, Y, loss)
+        loss = self.loss_name if loss is None else loss
         A, z = self._forward(X)
-        value = self._loss_from_forward(A, z, Y, loss)
-        pred = self._labels_from_outputs(A[-1])
-        truth = self._labels_from_outputs(Y)
-        return {"loss": float(value), "accuracy": float(np.mean(pred == truth))}
-
-    def evaluate(self, X: object, Y: object, loss: str | None = None) -> dict[str, float]:
-        """``{"loss": mean loss, "accuracy": fraction of samples whose predicted class is the target's}``.
-
-        The target's class is the argmax of its row (or, for one output, whether it exceeds the same
-        threshold as :meth:`predict`); for regression targets the accuracy is not meaningful.
-        """
-        loss = self._check_loss(loss)
-        X, Y = self._check_XY(X, Y, loss)
-        return self._evaluate(X, Y, loss)
+        check_finite_outputs(A[-1], "network")
+        return {"loss": float(self._loss_from_forward(A, z, Y, loss)), **score_outputs(self.task, A[-1], Y)}
 
     # ------------------------------------------------------------------ training, copying, saving
     def fit(
@@ -399,17 +456,21 @@ class MLP:
         batch_size: int = 32,
         optimizer: Optimizer | str | None = None,
         loss: str | None = None,
-        seed: int | None = 0,
+        seed: int | np.random.Generator | None = 0,
         validation: tuple[object, object] | None = None,
         shuffle: bool = True,
-        early_stopping: int | None = None,
-        min_delta: float = 0.0,
-        restore_best: bool = True,
+        clip_norm: float | None = None,
+        schedule: LRSchedule | None = None,
+        callbacks: Sequence[Callback] = (),
+        on_nonfinite: str = "raise",
+        restart: bool = False,
         progress: bool = False,
     ) -> History:
-        """Train with minibatch gradient descent; see :func:`fbnn.training.fit` for the arguments."""
-        from fbnn.training import fit
+        """Train with minibatch gradient descent; see :func:`fbnn.training.fit` for the arguments.
 
+        A second call continues where the first stopped (optimizer state, shuffling, epoch count) unless
+        ``restart=True``.
+        """
         return fit(
             self,
             X,
@@ -421,49 +482,105 @@ class MLP:
             seed=seed,
             validation=validation,
             shuffle=shuffle,
-            early_stopping=early_stopping,
-            min_delta=min_delta,
-            restore_best=restore_best,
+            clip_norm=clip_norm,
+            schedule=schedule,
+            callbacks=callbacks,
+            on_nonfinite=on_nonfinite,
+            restart=restart,
             progress=progress,
         )
 
-    def get_params(self) -> dict[str, np.ndarray]:
-        """A deep copy of ``params``."""
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A deep copy of the weights, keyed like :attr:`params` (PyTorch's name; scikit-learn's
+        ``get_params`` would mean the hyperparameters)."""
         return {k: v.copy() for k, v in self.params.items()}
 
-    def set_params(self, params: dict[str, Any]) -> None:
-        """Copy new values into the parameters, checking that the names and shapes match."""
-        if set(params) != set(self.params):
-            raise ValueError(f"params must have exactly the keys {sorted(self.params)}, got {sorted(params)}")
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy weights into the parameters, checking the names, shapes and that every entry is finite."""
+        shapes = self._shapes()
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"state must be a dict of arrays keyed {list(shapes)}, got {type(state).__name__}"
+            )
+        if set(state) != set(shapes):
+            raise ValueError(f"state must have exactly the keys {sorted(shapes)}, got {sorted(state)}")
         new = {}
-        for k, old in self.params.items():
-            v = check_array(params[k], f"params[{k!r}]", dtype=self.dtype)
-            if v.shape != old.shape:
-                raise ValueError(f"params[{k!r}] has shape {v.shape}, expected {old.shape}")
+        for k, shape in shapes.items():
+            v = check_array(state[k], f"state[{k!r}]", dtype=self.dtype)
+            if v.shape != shape:
+                raise ValueError(f"state[{k!r}] has shape {v.shape}, expected {shape}")
             new[k] = v
-        self._ensure_packed()
-        for k, v in new.items():
-            self.params[k][...] = v
+        intact = all(v.base is self._flat and v.dtype == self.dtype for v in self.params.values())
+        if intact:
+            for k, v in new.items():
+                self.params[k][...] = v
+        else:
+            self.params = {k: new[k].copy() for k in shapes}
+            self._pack()
+
+    # The old names, kept while notebooks still use them.
+    get_params = state_dict
+    set_params = load_state_dict
 
     def copy(self, dtype: object | None = None) -> MLP:
-        """An independent copy of the network (optionally converted to another dtype)."""
+        """An independent copy of the network (optionally converted to another dtype), without its training
+        state: training the copy starts afresh."""
         other = object.__new__(MLP)
         other.__dict__.update(self.__dict__)
+        other.__dict__.pop("training_state_", None)
         other.dtype = self.dtype if dtype is None else check_dtype(dtype)
         other.params = {k: v.astype(other.dtype, copy=True) for k, v in self.params.items()}
         other._acts = list(self._acts)
         other._pack()
         return other
 
+    # ------------------------------------------------------------------ saving
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (:meth:`save` writes them as the
+        header)."""
+        return {
+            "sizes": list(self.sizes),
+            "hidden": self.hidden if isinstance(self.hidden, str) else list(self.hidden),
+            "output": self.output,
+            "loss": self.loss_name,
+            "dtype": self.dtype.name,
+        }
+
+    @classmethod
+    def array_specs(cls, config: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
+        """Name -> (shape, dtype) of every array a saved model with ``config`` holds, computed from the config
+        alone, so a loader can check a file before allocating anything."""
+        sizes = config.get("sizes")
+        if not isinstance(sizes, list) or len(sizes) < 2:
+            raise ValueError(f"sizes must be a list of at least two layer widths, got {sizes!r}")
+        sizes = [check_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+        dtype = check_dtype(config.get("dtype")).name
+        specs: dict[str, tuple[tuple[int, ...], str]] = {}
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+            specs[f"W{i}"], specs[f"b{i}"] = ((n_out, n_in), dtype), ((n_out,), dtype)
+        return specs
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> MLP:
+        """Rebuild a network from :meth:`get_config` and its arrays (for
+        :func:`fbnn.serialization.load_model`)."""
+        hidden = config["hidden"]
+        model = cls(
+            config["sizes"],
+            hidden=hidden if isinstance(hidden, str) else tuple(hidden),
+            output=config["output"],
+            loss=config["loss"],
+            dtype=config["dtype"],
+            seed=0,
+        )
+        model.load_state_dict(arrays)
+        return model
+
     def save(self, path: str | PathLike) -> None:
         """Write the network to ``path`` as an ``.npz`` file, atomically (see :mod:`fbnn.serialization`)."""
-        from fbnn.serialization import save_model
-
-        save_model(self, path)
+        serialization.save_model(self, path)
 
     @classmethod
     def load(cls, path: str | PathLike) -> MLP:
         """Read a network written by :meth:`save`."""
-        from fbnn.serialization import load_model
-
-        return load_model(path)
+        return serialization.load_model(path, expect=cls)

@@ -5,6 +5,11 @@ keys: ``opt.step(params, grads)``. Its state (velocities, moment estimates, step
 parameter name, so any model whose parameters are a ``dict[str, ndarray]`` (the MLP, the
 recurrent networks) trains with the same optimizers. One optimizer object belongs to one model.
 
+Learning-rate schedules (:class:`StepLR`, :class:`ExponentialLR`, :class:`CosineLR`) give the learning rate of
+each epoch as a function of the epoch index and the optimizer's base rate; :func:`fbnn.training.fit` sets
+``optimizer.lr`` from one before every epoch, so they work with every optimizer.
+:func:`clip_grad_norm_` rescales gradients in place (the trailing underscore says so, as in PyTorch).
+
 Weight decay adds ``weight_decay * p`` to every gradient (L2 regularisation of every parameter,
 biases included, as in PyTorch's ``weight_decay``; for Adam this is the coupled form, not AdamW).
 """
@@ -15,9 +20,30 @@ import math
 
 import numpy as np
 
-from fbnn._checks import check_fraction, check_name, check_nonnegative_float, check_positive_float
+from fbnn._checks import (
+    check_fraction,
+    check_name,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
 
-__all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Optimizer", "get_optimizer"]
+__all__ = [
+    "OPTIMIZERS",
+    "SGD",
+    "Adam",
+    "CosineLR",
+    "ExponentialLR",
+    "LRSchedule",
+    "Momentum",
+    "OPTIMIZER_NAMES",
+    "Optimizer",
+    "StepLR",
+    "as_optimizer",
+    "clip_grad_norm_",
+    "get_optimizer",
+    "grad_norm",
+]
 
 
 class Optimizer:
@@ -50,6 +76,9 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain gradient descent: p <- p - lr * g."""
 
+    def __init__(self, lr: float = 0.01, weight_decay: float = 0.0) -> None:
+        super().__init__(lr, weight_decay)
+
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         lr = self.lr
         for k, p in params.items():
@@ -65,7 +94,7 @@ class Momentum(Optimizer):
     """
 
     def __init__(
-        self, lr: float, beta: float = 0.9, nesterov: bool = False, weight_decay: float = 0.0
+        self, lr: float = 0.01, beta: float = 0.9, nesterov: bool = False, weight_decay: float = 0.0
     ) -> None:
         super().__init__(lr, weight_decay)
         self.beta = check_fraction(beta, "beta")
@@ -151,17 +180,108 @@ class Adam(Optimizer):
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
 """Optimizer classes by name (``"nesterov"`` is ``Momentum(..., nesterov=True)``)."""
 
+OPTIMIZER_NAMES: tuple[str, ...] = (*OPTIMIZERS, "nesterov")
+"""Every name :func:`get_optimizer` accepts."""
+
 
 def get_optimizer(name: str, **kwargs: object) -> Optimizer:
     """Build an optimizer by name: ``"sgd"``, ``"momentum"``, ``"nesterov"`` or ``"adam"``.
 
-    Keyword arguments go to the class (``lr`` is required except for Adam).
+    Keyword arguments go to the class; without them each gets its defaults (``lr=0.01`` for SGD and
+    momentum, ``1e-3`` for Adam).
     """
-    check_name(name, [*OPTIMIZERS, "nesterov"], "optimizer")
+    check_name(name, OPTIMIZER_NAMES, "optimizer")
     if name == "nesterov":
-        return Momentum(**{**kwargs, "nesterov": True})  # type: ignore[arg-type]
-    cls = OPTIMIZERS[name]
+        kwargs = {**kwargs, "nesterov": True}
+    cls = OPTIMIZERS["momentum" if name == "nesterov" else name]
     try:
         return cls(**kwargs)  # type: ignore[arg-type]
     except TypeError as exc:
         raise TypeError(f"bad arguments for optimizer {name!r}: {exc}") from exc
+
+
+def as_optimizer(optimizer: object, name: str = "optimizer") -> Optimizer:
+    """An :class:`Optimizer` from an instance (returned as is) or a name; anything else is refused
+    with a message (a class such as ``Adam`` instead of ``Adam()`` included)."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str):
+        return get_optimizer(optimizer)
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        raise TypeError(
+            f"{name} must be an optimizer instance, got the class {optimizer.__name__}; "
+            f"write {optimizer.__name__}() or {optimizer.__name__}(lr=...)"
+        )
+    raise TypeError(
+        f"{name} must be an fbnn.optim.Optimizer instance or one of the names {list(OPTIMIZER_NAMES)}, "
+        f"got {optimizer!r} ({type(optimizer).__name__})"
+    )
+
+
+# ---------------------------------------------------------------------- gradient norms
+def grad_norm(grads: dict[str, np.ndarray]) -> float:
+    """Joint L2 norm ``sqrt(sum_k ||grads[k]||^2)`` over every array (NaN or inf if any entry is)."""
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
+
+
+def clip_grad_norm_(grads: dict[str, np.ndarray], max_norm: float) -> float:
+    """Scale all gradients in place so their joint L2 norm is at most ``max_norm``; return the norm before.
+
+    The joint norm is ``sqrt(sum_k ||grads[k]||^2)`` over every array; the direction is unchanged
+    (Pascanu, Mikolov & Bengio 2013). Non-finite gradients are left alone (the norm returned is then
+    NaN or inf, which :func:`fbnn.training.fit` reports).
+    """
+    max_norm = check_positive_float(max_norm, "max_norm")
+    total = grad_norm(grads)
+    if math.isfinite(total) and total > max_norm:
+        scale = max_norm / (total + 1e-12)
+        for g in grads.values():
+            g *= scale
+    return total
+
+
+# ---------------------------------------------------------------------- learning-rate schedules
+class LRSchedule:
+    """Base class: ``schedule(epoch, base_lr)`` is the learning rate of the 0-based ``epoch``."""
+
+    def __call__(self, epoch: int, base_lr: float) -> float:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+class StepLR(LRSchedule):
+    """``base_lr * gamma ** (epoch // step_size)``: multiply by ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, step_size: int, gamma: float = 0.1) -> None:
+        self.step_size = check_positive_int(step_size, "step_size")
+        self.gamma = check_positive_float(gamma, "gamma")
+
+    def __call__(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRSchedule):
+    """``base_lr * gamma ** epoch``: multiply by ``gamma`` after every epoch."""
+
+    def __init__(self, gamma: float) -> None:
+        self.gamma = check_positive_float(gamma, "gamma")
+
+    def __call__(self, epoch: int, base_lr: float) -> float:
+        return base_lr * self.gamma**epoch
+
+
+class CosineLR(LRSchedule):
+    """Cosine annealing (Loshchilov & Hutter 2017, without restarts) from ``base_lr`` to ``min_lr`` over
+    ``total_epochs`` epochs, then ``min_lr``:
+    ``min_lr + (base_lr - min_lr) (1 + cos(pi min(epoch, total_epochs) / total_epochs)) / 2``."""
+
+    def __init__(self, total_epochs: int, min_lr: float = 0.0) -> None:
+        self.total_epochs = check_positive_int(total_epochs, "total_epochs")
+        self.min_lr = check_nonnegative_float(min_lr, "min_lr")
+
+    def __call__(self, epoch: int, base_lr: float) -> float:
+        frac = min(epoch, self.total_epochs) / self.total_epochs
+        return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * frac)) / 2

@@ -8,6 +8,7 @@ from fbnn.activations import ACTIVATIONS
 from fbnn.datasets import article_listing_data
 from fbnn.losses import LOSSES
 from fbnn.optim import Adam
+from fbnn.training import EarlyStopping
 
 
 @pytest.fixture
@@ -88,8 +89,8 @@ def test_fit_argument_errors(model):
         model.fit(X, y, optimizer="adagrad")
     with pytest.raises(TypeError, match="optimizer must be"):
         model.fit(X, y, optimizer=0.1)
-    with pytest.raises(ValueError, match="early_stopping .* needs validation"):
-        model.fit(X, y, early_stopping=3)
+    with pytest.raises(ValueError, match="EarlyStopping monitors 'val_loss', which needs validation"):
+        model.fit(X, y, callbacks=[EarlyStopping(3)])
     with pytest.raises(TypeError, match="validation must be a pair"):
         model.fit(X, y, validation=X)
     with pytest.raises(ValueError, match="unknown loss 'nll'"):

@@ -117,7 +117,7 @@ def test_gradients_match_finite_differences(hidden, output, loss, depth):
 )
 def test_gradients_property(sizes, n, hidden, pairing, seed):
     output, loss = pairing
-    if loss == "cross_entropy" and output == "softmax" and sizes[-1] == 1:
+    if output == "softmax" and sizes[-1] == 1:  # refused: softmax over one output cannot learn
         sizes = [*sizes[:-1], 2]
     rng = np.random.default_rng(seed)
     m = _randomise(MLP(sizes, hidden=hidden, output=output, loss=loss, seed=seed), rng)

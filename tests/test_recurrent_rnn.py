@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from fbnn.optim import SGD, Adam, Momentum
-from fbnn.recurrent import ElmanRNN, JordanRNN, clip_grad_norm
+from fbnn.optim import SGD, Adam, Momentum, clip_grad_norm_
+from fbnn.recurrent import ElmanRNN, JordanRNN
 
 
 def test_parameter_shapes_match_the_issue():
@@ -58,24 +58,24 @@ def test_fit_lowers_the_loss_with_each_optimizer(make_opt):
     assert len(hist["loss"]) == len(hist["val_loss"]) == len(hist["grad_norm"]) == 15
 
 
-def test_clip_grad_norm():
+def test_clip_grad_norm_():
     g = {"a": np.array([3.0, 0.0]), "b": np.array([[0.0, 4.0]])}  # joint norm 5
-    assert clip_grad_norm(g, 10.0) == pytest.approx(5.0)
+    assert clip_grad_norm_(g, 10.0) == pytest.approx(5.0)
     np.testing.assert_array_equal(g["a"], [3.0, 0.0])
-    assert clip_grad_norm(g, 1.0) == pytest.approx(5.0)
+    assert clip_grad_norm_(g, 1.0) == pytest.approx(5.0)
     np.testing.assert_allclose(g["a"], [0.6, 0.0])
     np.testing.assert_allclose(g["b"], [[0.0, 0.8]])
     with pytest.raises(ValueError, match="max_norm"):
-        clip_grad_norm(g, 0.0)
+        clip_grad_norm_(g, 0.0)
 
 
 def test_fit_with_clipping_keeps_updates_bounded():
     rng = np.random.default_rng(0)
     X = 3 * rng.standard_normal((8, 20, 2))
     Y = rng.standard_normal((8, 20, 2))
-    rnn = ElmanRNN(2, 6, 2, seed=0, recurrent_scale=2.0)
+    rnn = ElmanRNN(2, 6, 2, loss="mse", seed=0, recurrent_scale=2.0)
     before = {k: v.copy() for k, v in rnn.params.items()}
-    rnn.fit(X, Y, epochs=1, batch_size=8, loss="mse", optimizer=SGD(lr=1.0), clip_norm=0.01)
+    rnn.fit(X, Y, epochs=1, batch_size=8, optimizer=SGD(lr=1.0), clip_norm=0.01)
     step = np.sqrt(sum(np.sum((rnn.params[k] - before[k]) ** 2) for k in before))
     assert step <= 0.01 + 1e-12  # one SGD step of a clipped gradient
 

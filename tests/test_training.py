@@ -6,6 +6,7 @@ import pytest
 from fbnn import MLP
 from fbnn.datasets import load_digits, two_moons, xor
 from fbnn.optim import SGD, Adam, Momentum
+from fbnn.training import EarlyStopping
 
 
 @pytest.fixture(scope="module")
@@ -102,9 +103,10 @@ def test_early_stopping_restores_the_best_weights():
     X, y = rng.normal(size=(40, 5)), rng.integers(0, 2, 40)
     Xv, yv = rng.normal(size=(40, 5)), rng.integers(0, 2, 40)
     m = MLP([5, 64, 2], hidden="relu", output="softmax", seed=0)
-    h = m.fit(X, y, epochs=300, batch_size=8, optimizer=Adam(0.01), validation=(Xv, yv), early_stopping=5)
+    stop = EarlyStopping(5)
+    h = m.fit(X, y, epochs=300, batch_size=8, optimizer=Adam(0.01), validation=(Xv, yv), callbacks=[stop])
     assert h.stopped_early and h.epochs < 300
-    assert h.epochs == h.best_epoch + 5
+    assert h.epochs == h.best_epoch + 5 == stop.best_epoch + 5
     assert np.isclose(m.evaluate(Xv, yv)["loss"], min(h.val_loss), rtol=1e-12)
 
 

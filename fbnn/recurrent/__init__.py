@@ -12,6 +12,7 @@ Hopfield network and its attention update), :mod:`~fbnn.recurrent.rnn` (Elman/Jo
 lazily because SymPy is slow to import).
 """
 
+from fbnn.optim import clip_grad_norm_ as clip_grad_norm  # the old name, while a notebook still uses it
 from fbnn.recurrent.capacity import CapacityResult, capacity_experiment
 from fbnn.recurrent.gradients import GradientNorms, hidden_gradient_norms
 from fbnn.recurrent.hopfield import Hopfield, Trajectory, corrupt, overlap
@@ -21,7 +22,7 @@ from fbnn.recurrent.modern_hopfield import (
     ModernHopfield,
     dense_capacity_experiment,
 )
-from fbnn.recurrent.rnn import ElmanRNN, JordanRNN, clip_grad_norm
+from fbnn.recurrent.rnn import ElmanRNN, JordanRNN
 from fbnn.recurrent.tasks import (
     CharData,
     char_dataset,

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from fbnn._checks import check_rng
+
 
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise if it is not an integer ``>= minimum``."""
@@ -66,9 +68,6 @@ def as_spin_array(x, name: str, n: int, *, ndim: int) -> np.ndarray:
 
 
 def make_rng(seed) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from an int seed or an existing Generator."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int or a numpy.random.Generator, got {seed!r}")
-    return np.random.default_rng(int(seed))
+    """A ``numpy.random.Generator`` from an int seed >= 0, an existing Generator or None (the engine's rule,
+    :func:`fbnn._checks.check_rng`)."""
+    return check_rng(seed)

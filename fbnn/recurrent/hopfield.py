@@ -10,9 +10,12 @@ synchronous updates (all units at once) end in a fixed point or a 2-cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
+from typing import Any
 
 import numpy as np
 
+from fbnn import serialization
 from fbnn.recurrent._validate import as_float_array, as_spin_array, check_choice, check_positive_int, make_rng
 
 RULES: tuple[str, ...] = ("hebbian", "pseudoinverse", "storkey")
@@ -82,6 +85,7 @@ def corrupt(pattern, n_flips: int, seed=0) -> np.ndarray:
     return out
 
 
+@serialization.register("Hopfield")
 class Hopfield:
     """A Hopfield network of ``n`` bipolar units.
 
@@ -292,3 +296,48 @@ class Hopfield:
                     break
                 S = new
         return S
+
+    # ----------------------------------------------------------------- saving
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments and the number of stored patterns (:meth:`save` writes them as the
+        header)."""
+        return {"n": self.n, "rule": self.rule, "n_patterns": int(self.patterns.shape[0])}
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the weights ``W`` (n, n), thresholds (n,) and stored patterns (P, n) int8."""
+        return {
+            "weights": self._W.copy(),
+            "thresholds": self.thresholds.copy(),
+            "patterns": self.patterns.copy(),
+        }
+
+    @classmethod
+    def array_specs(cls, config: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
+        """Name -> (shape, dtype) of the arrays a saved network with ``config`` holds (from the config
+        alone)."""
+        n = check_positive_int(config.get("n"), "n")
+        P = check_positive_int(config.get("n_patterns"), "n_patterns", minimum=0)
+        return {"weights": ((n, n), "float64"), "thresholds": ((n,), "float64"), "patterns": ((P, n), "int8")}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> Hopfield:
+        """Rebuild a network from :meth:`get_config` and :meth:`state_dict` arrays, checking that ``W`` is
+        symmetric with a zero diagonal and the patterns are ±1."""
+        net = cls(config["n"], rule=config["rule"], thresholds=arrays["thresholds"])
+        W = as_float_array(arrays["weights"], "weights", np.float64)
+        if not np.array_equal(W, W.T) or np.any(np.diag(W)):
+            raise ValueError("weights must be symmetric with a zero diagonal")
+        if arrays["patterns"].shape[0]:
+            net.patterns = as_spin_array(arrays["patterns"], "patterns", net.n, ndim=2)
+        net._W = W.copy()
+        return net
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the network (weights, thresholds, stored patterns) to ``path`` atomically
+        (see :mod:`fbnn.serialization`)."""
+        serialization.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | PathLike) -> Hopfield:
+        """Read a network written by :meth:`save`."""
+        return serialization.load_model(path, expect=cls)

@@ -23,30 +23,30 @@ hidden updates (steps ``t-k+1 .. t``); the recurrent state before them (``h_{t-k
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from os import PathLike
+from typing import Any
+
 import numpy as np
 
-from fbnn._checks import check_array, check_dtype
+from fbnn import serialization
+from fbnn._checks import check_array, check_dtype, check_nonnegative_float
+from fbnn.activations import sigmoid, softmax
 from fbnn.losses import get_loss, prepare_targets
+from fbnn.metrics import check_finite_outputs, correct_count, labels_from_outputs, score_outputs, task_of
+from fbnn.optim import LRSchedule, Optimizer
 from fbnn.recurrent._validate import check_choice, check_positive_int, make_rng
+from fbnn.training import Callback, History, fit
 
 STEPS: tuple[str, ...] = ("all", "last")
 """Which steps the loss covers: every step (mean over sequences and steps) or only the last one."""
 
-
-def clip_grad_norm(grads: dict[str, np.ndarray], max_norm: float) -> float:
-    """Scale all gradients in place so their joint L2 norm is at most ``max_norm``; return the norm before.
-
-    The joint norm is ``sqrt(sum_k ||grads[k]||^2)`` over every array; the direction is unchanged
-    (Pascanu, Mikolov & Bengio 2013).
-    """
-    if not np.isfinite(max_norm) or max_norm <= 0:
-        raise ValueError(f"max_norm must be a positive finite number, got {max_norm!r}")
-    total = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
-    if total > max_norm:
-        scale = max_norm / (total + 1e-12)
-        for g in grads.values():
-            g *= scale
-    return total
+OUTPUT_OF_LOSS: dict[str, str] = {
+    "cross_entropy": "softmax",
+    "binary_cross_entropy": "sigmoid",
+    "mse": "identity",
+}
+"""The output activation each loss applies to the logits ``y_t`` (and so the task, :mod:`fbnn.metrics`)."""
 
 
 def _project(X3: np.ndarray, M: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
@@ -81,18 +81,30 @@ class _RecurrentNet:
         n_in: int,
         n_hidden: int,
         n_out: int,
-        seed=0,
-        dtype="float64",
+        *,
+        loss: str | None = None,
+        seed: int | np.random.Generator | None = 0,
+        dtype: object = "float64",
         recurrent_scale: float = 1.0,
     ) -> None:
         self.n_in = check_positive_int(n_in, "n_in")
         self.n_hidden = check_positive_int(n_hidden, "n_hidden")
         self.n_out = check_positive_int(n_out, "n_out")
+        if loss is None:
+            loss = "cross_entropy" if self.n_out > 1 else "binary_cross_entropy"
+        self.loss_name: str = get_loss(loss).name
+        if self.loss_name == "cross_entropy" and self.n_out == 1:
+            raise ValueError(
+                "cross_entropy applies softmax to the outputs, and softmax over a single output is the "
+                "constant 1 (nothing to learn); for a yes/no target per step use "
+                "loss='binary_cross_entropy' with one output"
+            )
+        self.output: str = OUTPUT_OF_LOSS[self.loss_name]
+        self.task: str = task_of(self.output, self.n_out)
         self.dtype = check_dtype(dtype)
-        if not np.isfinite(recurrent_scale) or recurrent_scale < 0:
-            raise ValueError(f"recurrent_scale must be a finite number >= 0, got {recurrent_scale!r}")
+        self.recurrent_scale = check_nonnegative_float(recurrent_scale, "recurrent_scale")
         rng = make_rng(seed)
-        self.params: dict[str, np.ndarray] = self._init_params(rng, float(recurrent_scale))
+        self.params: dict[str, np.ndarray] = self._init_params(rng, self.recurrent_scale)
 
     def _init_params(self, rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
         raise NotImplementedError
@@ -100,7 +112,7 @@ class _RecurrentNet:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(n_in={self.n_in}, n_hidden={self.n_hidden}, n_out={self.n_out}, "
-            f"dtype='{self.dtype.name}')"
+            f"loss='{self.loss_name}', dtype='{self.dtype.name}')"
         )
 
     # ------------------------------------------------------------------ validation
@@ -117,36 +129,65 @@ class _RecurrentNet:
         if T == 0:
             raise ValueError(f"{name} has sequences of length T=0 (shape {arr.shape}); expected T >= 1")
         if width != self.n_in:
-            raise ValueError(f"{name} has {width} features per step, but the network has n_in={self.n_in}: "
-                             f"expected shape (n_seq, T, {self.n_in}), got {arr.shape}")
-        return np.ascontiguousarray(arr, dtype=self.dtype)
+            raise ValueError(
+                f"{name} has {width} features per step, but the network has n_in={self.n_in}: "
+                f"expected shape (n_seq, T, {self.n_in}), got {arr.shape}"
+            )
+        return check_array(arr, name, dtype=self.dtype)
 
-    def _check_targets(self, Y, loss: str, n_seq: int, T: int, steps: str) -> np.ndarray:
-        """Return targets as rows (T_loss, n_seq, n_out), time-major, validated by the engine."""
-        arr = check_array(Y, "Y")
+    def _check_targets(self, Y, loss: str, n_seq: int, T: int, steps: str, name: str = "Y") -> np.ndarray:
+        """Targets as rows, sequence-major: (n_seq, T, n_out) for steps="all", (n_seq, n_out) for "last"."""
+        arr = check_array(Y, name)
         if steps == "all":
             lead, want = (n_seq, T), f"(n_seq, T)=({n_seq}, {T})"
         else:
             lead, want = (n_seq,), f"(n_seq,)=({n_seq},)"
+        if arr.shape[:1] != lead[:1]:
+            raise ValueError(
+                f"{name} has {arr.shape[0] if arr.ndim else 0} sequences but X has {n_seq}; they must match"
+            )
         if arr.shape[: len(lead)] != lead or arr.ndim not in (len(lead), len(lead) + 1):
             extra = f"class indices of shape {want} or rows of shape {want} + (n_out,)"
-            raise ValueError(f"Y must match X with steps={steps!r}: expected {extra}, got shape {arr.shape}")
-        flat = arr.reshape((-1,) + arr.shape[len(lead):])
-        rows = prepare_targets(loss, flat, self.n_out, flat.shape[0], name="Y", dtype=self.dtype)
-        rows = rows.reshape(lead + (self.n_out,))
-        if steps == "all":
-            return np.ascontiguousarray(rows.transpose(1, 0, 2))
-        return rows[None]
-
-    def _time_major(self, X) -> np.ndarray:
-        """Validated inputs as one contiguous (T, n_seq, n_in) array, so every projection is one GEMM."""
-        return np.ascontiguousarray(self._check_X(X).transpose(1, 0, 2))
+            raise ValueError(
+                f"{name} must match X with steps={steps!r}: expected {extra}, got shape {arr.shape}"
+            )
+        flat = arr.reshape((-1,) + arr.shape[len(lead) :])
+        rows = prepare_targets(loss, flat, self.n_out, flat.shape[0], name=name, dtype=self.dtype)
+        return rows.reshape(lead + (self.n_out,))
 
     @staticmethod
     def _check_truncate(truncate) -> int | None:
         if truncate is None:
             return None
         return check_positive_int(truncate, "truncate")
+
+    def check_data(
+        self,
+        X: object,
+        Y: object,
+        loss: str | None = None,
+        names: tuple[str, str] = ("X", "Y"),
+        *,
+        truncate: int | None = None,
+        steps: str = "all",
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Validated sequences ``(n_seq, T, n_in)`` and target rows (``(n_seq, T, n_out)``, or
+        ``(n_seq, n_out)`` with ``steps="last"``) in the model's dtype; a clear error naming ``names``
+        otherwise (part of the training protocol, :class:`fbnn.training.Trainable`)."""
+        loss = self.loss_name if loss is None else get_loss(loss).name
+        check_choice(steps, "steps", STEPS)
+        self._check_truncate(truncate)
+        X = self._check_X(X, names[0])
+        return X, self._check_targets(Y, loss, X.shape[0], X.shape[1], steps, names[1])
+
+    def _time_major(self, X) -> np.ndarray:
+        """Validated inputs as one contiguous (T, n_seq, n_in) array, so every projection is one GEMM."""
+        return np.ascontiguousarray(self._check_X(X).transpose(1, 0, 2))
+
+    def _outputs(self, Z: np.ndarray, loss: str) -> np.ndarray:
+        """The loss's output activation applied to logits ``Z`` (softmax, sigmoid or identity)."""
+        out = OUTPUT_OF_LOSS[loss]
+        return softmax(Z) if out == "softmax" else sigmoid(Z) if out == "sigmoid" else Z
 
     # ------------------------------------------------------------------ public API
     def forward(self, X) -> np.ndarray:
@@ -161,23 +202,45 @@ class _RecurrentNet:
         return self._forward(Xt)["H"][1:].transpose(1, 0, 2)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Softmax of the outputs: X (n_seq, T, n_in) -> (n_seq, T, n_out), rows summing to 1."""
-        from fbnn.activations import softmax
-
-        return softmax(self.forward(X))
+        """Probabilities at every step, X (n_seq, T, n_in) -> (n_seq, T, n_out): softmax rows summing to 1
+        (``cross_entropy``) or each output's sigmoid (``binary_cross_entropy``); a regression network
+        (``mse``) has none (``ValueError``)."""
+        if self.task == "regression":
+            raise ValueError(
+                "predict_proba needs a classifier, but this network regresses (loss 'mse'); "
+                "use predict for its values"
+            )
+        out = self._outputs(self.forward(X), self.loss_name)
+        check_finite_outputs(out, "network")
+        return out
 
     def predict(self, X) -> np.ndarray:
-        """Most likely class at every step: X (n_seq, T, n_in) -> (n_seq, T) ints."""
-        return np.argmax(self.forward(X), axis=-1)
+        """Predictions at every step, by task (:mod:`fbnn.metrics`): the most likely class ``(n_seq, T)``
+        (cross-entropy), 0/1 labels ``(n_seq, T)`` for one sigmoid output or ``(n_seq, T, n_out)`` for several
+        (binary cross-entropy), or the output values ``(n_seq, T, n_out)`` (mse)."""
+        Z = self.forward(X)
+        check_finite_outputs(Z, "network")
+        if self.task == "regression":
+            return Z
+        return labels_from_outputs(self.task, self._outputs(Z, self.loss_name))
 
-    def loss(self, X, Y, loss: str = "cross_entropy", steps: str = "all") -> float:
+    def loss(self, X, Y, loss: str | None = None, *, steps: str = "all") -> float:
         """The loss (mean over sequences and the steps it covers); see :meth:`loss_and_grads`."""
-        value, _ = self._loss_and_grads(X, Y, loss, None, steps, need_grads=False)
-        return value
+        X, Y = self.check_data(X, Y, loss, steps=steps)
+        return self._loss_and_grads(X, Y, loss or self.loss_name, None, steps, need_grads=False)[0]
 
     def loss_and_grads(
-        self, X, Y, loss: str = "cross_entropy", truncate: int | None = None, steps: str = "all"
-    ) -> tuple[float, dict[str, np.ndarray]]:
+        self,
+        X,
+        Y,
+        loss: str | None = None,
+        *,
+        truncate: int | None = None,
+        steps: str = "all",
+        check_input: bool = True,
+        out: dict[str, np.ndarray] | None = None,
+        return_correct: bool = False,
+    ) -> tuple:
         """Loss and its gradients by backpropagation through time.
 
         Parameters
@@ -188,111 +251,213 @@ class _RecurrentNet:
             ``steps="all"``: for ``"cross_entropy"`` class indices (n_seq, T) or probability rows
             (n_seq, T, n_out); for ``"mse"``/``"binary_cross_entropy"`` (n_seq, T, n_out).
             ``steps="last"``: the same without the T axis.
-        loss : {"cross_entropy", "mse", "binary_cross_entropy"}
+        loss : {"cross_entropy", "mse", "binary_cross_entropy"} or None (the network's)
             Averaged over sequences and covered steps (the engine's convention, e.g. 1/2 ||.||^2 for mse).
         truncate : int >= 1 or None
             None for full BPTT; k to backpropagate each step's loss through at most k hidden updates.
         steps : {"all", "last"}
             Loss on every step's output or on the last one only.
+        check_input, out, return_correct
+            For the training loop (:func:`fbnn.training.fit`): skip validation (data from :meth:`check_data`),
+            write the gradients into ``out``, append the batch's ``(correct, total)`` decisions.
 
         Returns
         -------
         loss : float
         grads : dict with the keys and shapes of :attr:`params`.
         """
-        return self._loss_and_grads(X, Y, loss, truncate, steps, need_grads=True)
+        if check_input:
+            X, Y = self.check_data(X, Y, loss, truncate=truncate, steps=steps)
+        value, grads, counts = self._loss_and_grads(
+            X, Y, loss or self.loss_name, truncate, steps, need_grads=True, return_correct=return_correct
+        )
+        if out is not None:
+            for k, g in grads.items():
+                out[k][...] = g
+            grads = out
+        return (value, grads, counts) if return_correct else (value, grads)
 
-    def _loss_and_grads(self, X, Y, loss, truncate, steps, need_grads):
+    def _loss_and_grads(self, X, Y, loss, truncate, steps, need_grads, return_correct=False):
+        """Loss (and gradients, and correct counts) from checked sequence-major ``X`` and target
+        rows ``Y``."""
         spec = get_loss(loss)
-        check_choice(steps, "steps", STEPS)
-        k = self._check_truncate(truncate)
-        Xt = self._time_major(X)
-        T, n_seq = Xt.shape[:2]
-        targets = self._check_targets(Y, loss, n_seq, T, steps)
+        Xt = np.ascontiguousarray(X.transpose(1, 0, 2))
+        T = Xt.shape[0]
+        targets = np.ascontiguousarray(Y.transpose(1, 0, 2)) if steps == "all" else Y[None]
         cache = self._forward(Xt)
         Z = cache["Y"] if steps == "all" else cache["Y"][-1:]
         rows_z = Z.reshape(-1, self.n_out)
         rows_y = targets.reshape(-1, self.n_out)
+        counts = None
+        task = task_of(OUTPUT_OF_LOSS[loss], self.n_out)
+        if return_correct and task != "regression":
+            counts = correct_count(task, self._outputs(rows_z, loss), rows_y)
         if not need_grads:
-            return float(spec.value_from_logits(rows_z, rows_y)), {}
+            return float(spec.value_from_logits(rows_z, rows_y)), {}, counts
         value, dZ_rows = spec.value_and_grad_from_logits(rows_z, rows_y)
         dY = np.zeros_like(cache["Y"])
         if steps == "all":
             dY[...] = dZ_rows.reshape(dY.shape)
         else:
             dY[-1] = dZ_rows
-        if k is not None and k >= T:
-            k = None
-        return value, self._backward(Xt, cache, dY, k)
+        k = truncate if truncate is None or truncate < T else None
+        return value, self._backward(Xt, cache, dY, k), counts
+
+    def evaluate(
+        self,
+        X,
+        Y,
+        loss: str | None = None,
+        *,
+        steps: str = "all",
+        truncate: int | None = None,
+        check_input: bool = True,
+    ) -> dict[str, float]:
+        """Mean loss and the task's metrics (:mod:`fbnn.metrics`) over the steps the loss covers:
+        ``{"loss", "accuracy"}`` for a classifier (one decision per step, or per step and output for several
+        sigmoid outputs), ``{"loss", "mse", "rmse"}`` for mse. ``truncate`` is accepted and ignored (it only
+        changes gradients). Raises ``FloatingPointError`` if the outputs are not finite."""
+        if check_input:
+            X, Y = self.check_data(X, Y, loss, steps=steps)
+        loss = loss or self.loss_name
+        Xt = np.ascontiguousarray(X.transpose(1, 0, 2))
+        Z = self._forward(Xt)["Y"]
+        Z = Z.transpose(1, 0, 2) if steps == "all" else Z[-1]
+        rows_z, rows_y = Z.reshape(-1, self.n_out), Y.reshape(-1, self.n_out)
+        check_finite_outputs(rows_z, "network")
+        task = task_of(OUTPUT_OF_LOSS[loss], self.n_out)
+        value = float(get_loss(loss).value_from_logits(rows_z, rows_y))
+        return {"loss": value, **score_outputs(task, self._outputs(rows_z, loss), rows_y)}
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """What an optimizer updates in place: :attr:`params` itself (part of the training protocol)."""
+        return self.params
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A deep copy of the weights, keyed like :attr:`params`."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy weights into :attr:`params`, checking the names, shapes and that every entry is finite."""
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"state must be a dict of arrays keyed {list(self.params)}, got {type(state).__name__}"
+            )
+        if set(state) != set(self.params):
+            raise ValueError(f"state must have exactly the keys {sorted(self.params)}, got {sorted(state)}")
+        new = {}
+        for k, old in self.params.items():
+            v = check_array(state[k], f"state[{k!r}]", dtype=self.dtype)
+            if v.shape != old.shape:
+                raise ValueError(f"state[{k!r}] has shape {v.shape}, expected {old.shape}")
+            new[k] = v
+        for k, v in new.items():
+            self.params[k][...] = v
 
     def fit(
         self,
         X,
         Y,
+        *,
         epochs: int = 10,
         batch_size: int = 32,
-        optimizer=None,
-        loss: str = "cross_entropy",
+        optimizer: Optimizer | str | None = None,
+        loss: str | None = None,
+        seed: int | np.random.Generator | None = 0,
+        validation: tuple[object, object] | None = None,
+        shuffle: bool = True,
+        clip_norm: float | None = None,
+        schedule: LRSchedule | None = None,
+        callbacks: Sequence[Callback] = (),
+        on_nonfinite: str = "raise",
+        restart: bool = False,
+        progress: bool = False,
         truncate: int | None = None,
         steps: str = "all",
-        clip_norm: float | None = None,
-        seed=0,
-        validation: tuple | None = None,
-    ) -> dict[str, list[float]]:
-        """Train with minibatches of sequences and an optimizer from :mod:`fbnn.optim`.
-
-        Each epoch shuffles the sequences (seeded), and for every minibatch computes
-        :meth:`loss_and_grads`, optionally clips the joint gradient norm to ``clip_norm``
-        (:func:`clip_grad_norm`), and calls ``optimizer.step(params, grads)``. The default optimizer is
-        ``Adam(lr=1e-2)``.
-
-        Returns
-        -------
-        history : dict
-            ``"loss"``: mean training loss over each epoch's minibatches; ``"grad_norm"``: the largest
-            gradient norm seen in each epoch (before clipping); ``"val_loss"`` if ``validation=(Xv, Yv)``.
+    ) -> History:
+        """Train with minibatches of sequences: the one training loop, :func:`fbnn.training.fit`, which
+        documents the arguments. ``truncate`` and ``steps`` are as for :meth:`loss_and_grads`; ``loss``
+        must be the network's own (it fixes what :meth:`predict` means), so set it when constructing the
+        network.
         """
-        from fbnn.optim import Adam
+        if loss is not None and loss != self.loss_name:
+            raise ValueError(
+                f"this network was built for loss={self.loss_name!r}, which fixes what predict returns; "
+                f"build it with {type(self).__name__}(..., loss={loss!r}) to train with {loss!r}"
+            )
+        return fit(
+            self,
+            X,
+            Y,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            loss=None,
+            seed=seed,
+            validation=validation,
+            shuffle=shuffle,
+            clip_norm=clip_norm,
+            schedule=schedule,
+            callbacks=callbacks,
+            on_nonfinite=on_nonfinite,
+            restart=restart,
+            progress=progress,
+            truncate=truncate,
+            steps=steps,
+        )
 
-        epochs = check_positive_int(epochs, "epochs")
-        batch_size = check_positive_int(batch_size, "batch_size")
-        if clip_norm is not None and (not np.isfinite(clip_norm) or clip_norm <= 0):
-            raise ValueError(f"clip_norm must be None or a positive number, got {clip_norm!r}")
-        if optimizer is None:
-            optimizer = Adam(lr=1e-2)
-        if not hasattr(optimizer, "step"):
-            kind = type(optimizer).__name__
-            raise TypeError(f"optimizer must have a step(params, grads) method, got {kind}")
-        X = self._check_X(X)
-        Yarr = check_array(Y, "Y")
-        if Yarr.shape[0] != X.shape[0]:
-            raise ValueError(f"Y has {Yarr.shape[0]} sequences but X has {X.shape[0]}; they must match")
-        # Validate once on the whole set (clear errors before any update).
-        self._check_targets(Yarr, loss, X.shape[0], X.shape[1], check_choice(steps, "steps", STEPS))
-        self._check_truncate(truncate)
-        rng = make_rng(seed)
-        history: dict[str, list[float]] = {"loss": [], "grad_norm": []}
-        if validation is not None:
-            history["val_loss"] = []
-        n_seq = X.shape[0]
-        for _ in range(epochs):
-            order = rng.permutation(n_seq)
-            total, max_norm = 0.0, 0.0
-            for start in range(0, n_seq, batch_size):
-                idx = order[start : start + batch_size]
-                value, grads = self._loss_and_grads(X[idx], Yarr[idx], loss, truncate, steps, True)
-                if clip_norm is not None:
-                    norm = clip_grad_norm(grads, clip_norm)
-                else:
-                    norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
-                max_norm = max(max_norm, norm)
-                optimizer.step(self.params, grads)
-                total += value * len(idx)
-            history["loss"].append(total / n_seq)
-            history["grad_norm"].append(max_norm)
-            if validation is not None:
-                history["val_loss"].append(self.loss(validation[0], validation[1], loss=loss, steps=steps))
-        return history
+    # ------------------------------------------------------------------ saving
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this architecture (:meth:`save` writes them as the
+        header)."""
+        return {
+            "n_in": self.n_in,
+            "n_hidden": self.n_hidden,
+            "n_out": self.n_out,
+            "loss": self.loss_name,
+            "dtype": self.dtype.name,
+            "recurrent_scale": self.recurrent_scale,
+        }
+
+    @classmethod
+    def array_specs(cls, config: dict[str, Any]) -> dict[str, tuple[tuple[int, ...], str]]:
+        """Name -> (shape, dtype) of every array a saved network with ``config`` holds (from the
+        config alone)."""
+        n_in, H, n_out = (check_positive_int(config.get(k), k) for k in ("n_in", "n_hidden", "n_out"))
+        dt = check_dtype(config.get("dtype")).name
+        ctx = ("Whh", (H, H)) if cls._context_name == "h" else ("Wyh", (H, n_out))
+        return {
+            "Wxh": ((H, n_in), dt),
+            ctx[0]: (ctx[1], dt),
+            "bh": ((H,), dt),
+            "Why": ((n_out, H), dt),
+            "by": ((n_out,), dt),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]):
+        """Rebuild a network from :meth:`get_config` and its arrays (for
+        :func:`fbnn.serialization.load_model`)."""
+        net = cls(
+            config["n_in"],
+            config["n_hidden"],
+            config["n_out"],
+            loss=config["loss"],
+            dtype=config["dtype"],
+            recurrent_scale=config.get("recurrent_scale", 1.0),
+            seed=0,
+        )
+        net.load_state_dict(arrays)
+        return net
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the network to ``path`` as an ``.npz`` file, atomically (see :mod:`fbnn.serialization`)."""
+        serialization.save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | PathLike):
+        """Read a network written by :meth:`save`."""
+        return serialization.load_model(path, expect=cls)
 
     def initial_state(self, n_seq: int = 1) -> np.ndarray:
         """The zero context a sequence starts from: (n_seq, n_hidden) for Elman, (n_seq, n_out) for Jordan."""
@@ -338,6 +503,7 @@ class _RecurrentNet:
         raise NotImplementedError
 
 
+@serialization.register("ElmanRNN")
 class ElmanRNN(_RecurrentNet):
     """Elman (1990) simple recurrent network: the context is the previous hidden state.
 
@@ -347,7 +513,11 @@ class ElmanRNN(_RecurrentNet):
     ----------
     n_in, n_hidden, n_out : int
         Layer widths.
-    seed : int or numpy.random.Generator
+    loss : {"cross_entropy", "binary_cross_entropy", "mse"} or None
+        The loss the network is trained for, which fixes its output activation and task: softmax over the
+        outputs (classes), a sigmoid per output (yes/no labels), or identity (regression); None picks
+        cross-entropy for several outputs and binary cross-entropy for one.
+    seed : int >= 0, numpy.random.Generator or None
         Initialisation: Glorot-uniform ``Wxh`` and ``Why``, ``Whh = recurrent_scale * Q`` with Q a random
         orthogonal matrix, zero biases.
     dtype : "float64" or "float32"
@@ -440,6 +610,7 @@ class ElmanRNN(_RecurrentNet):
         return D1[..., :, None] * self.params["Whh"]
 
 
+@serialization.register("JordanRNN")
 class JordanRNN(_RecurrentNet):
     """Jordan (1986) network: the context is the previous output.
 
