@@ -327,7 +327,7 @@ class MLP:
 
     def parameters(self) -> dict[str, np.ndarray]:
         """What an optimizer updates in place: every parameter as one flat vector ``{"params": (n_params,)}``
-        whose pieces are the arrays of :attr:`params` (part of the training protocol).
+        whose pieces are the arrays of ``params`` (part of the training protocol).
 
         One vector instead of one array per name makes an Adam step a dozen NumPy calls in all.
         """
@@ -491,7 +491,7 @@ class MLP:
         )
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A deep copy of the weights, keyed like :attr:`params` (PyTorch's name; scikit-learn's
+        """A deep copy of the weights, keyed like ``params`` (PyTorch's name; scikit-learn's
         ``get_params`` would mean the hyperparameters)."""
         return {k: v.copy() for k, v in self.params.items()}
 

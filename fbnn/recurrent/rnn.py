@@ -264,7 +264,7 @@ class _RecurrentNet:
         Returns
         -------
         loss : float
-        grads : dict with the keys and shapes of :attr:`params`.
+        grads : dict with the keys and shapes of ``params``.
         """
         if check_input:
             X, Y = self.check_data(X, Y, loss, truncate=truncate, steps=steps)
@@ -330,15 +330,15 @@ class _RecurrentNet:
         return {"loss": value, **score_outputs(task, self._outputs(rows_z, loss), rows_y)}
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """What an optimizer updates in place: :attr:`params` itself (part of the training protocol)."""
+        """What an optimizer updates in place: ``params`` itself (part of the training protocol)."""
         return self.params
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A deep copy of the weights, keyed like :attr:`params`."""
+        """A deep copy of the weights, keyed like ``params``."""
         return {k: v.copy() for k, v in self.params.items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy weights into :attr:`params`, checking the names, shapes and that every entry is finite."""
+        """Copy weights into ``params``, checking the names, shapes and that every entry is finite."""
         if not isinstance(state, dict):
             raise TypeError(
                 f"state must be a dict of arrays keyed {list(self.params)}, got {type(state).__name__}"
