@@ -235,12 +235,12 @@ class AlignmentTrainer:
         every parameter by ``-lr`` times its direction. For ``"bp"`` the directions are the gradient; for
         ``"fa"`` and ``"dfa"`` only the output layer's are.
         """
-        X, Y = self.model._check_XY(X, Y, self.model.loss_name)
+        X, Y = self.model.check_data(X, Y, self.model.loss_name)
         return self._directions(X, Y)
 
     def _angles(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
         _, d = self._directions(X, Y)
-        _, g = self.model._loss_and_grads(X, Y, self.model.loss_name)
+        _, g = self.model.loss_and_grads(X, Y, self.model.loss_name, check_input=False)
         return np.array([_angle_or_nan(d[f"W{i}"], g[f"W{i}"]) for i in range(1, self.model.n_layers)])
 
     def angles(self, X: object, Y: object) -> np.ndarray:
@@ -249,7 +249,7 @@ class AlignmentTrainer:
         Below 90 degrees the update goes downhill; 0 means it points along the gradient. An angle is NaN
         where either is exactly zero (no direction), e.g. for ``W_1`` while ``W_2`` is still all zeros.
         """
-        X, Y = self.model._check_XY(X, Y, self.model.loss_name)
+        X, Y = self.model.check_data(X, Y, self.model.loss_name)
         return self._angles(X, Y)
 
     def feedback_angles(self) -> np.ndarray:
@@ -298,7 +298,7 @@ class AlignmentTrainer:
         """
         m = self.model
         loss = m.loss_name
-        X, Y = m._check_XY(X, Y, loss)
+        X, Y = m.check_data(X, Y, loss)
         epochs = check_positive_int(epochs, "epochs")
         batch_size = check_positive_int(batch_size, "batch_size")
         if record_every is not None:
@@ -306,7 +306,9 @@ class AlignmentTrainer:
         if validation is not None:
             if not (isinstance(validation, tuple | list) and len(validation) == 2):
                 raise TypeError("validation must be a pair (X_val, Y_val)")
-            Xv, Yv = m._check_XY(validation[0], validation[1], loss, names=("validation[0]", "validation[1]"))
+            Xv, Yv = m.check_data(
+                validation[0], validation[1], loss, names=("validation[0]", "validation[1]")
+            )
         rng = np.random.default_rng(seed)
         hist = AlignmentHistory(self.method)
         steps, angles, fangles = [0], [self._angles(X, Y)], [self.feedback_angles()]
@@ -326,11 +328,11 @@ class AlignmentTrainer:
                 steps.append(step)
                 angles.append(self._angles(X, Y))
                 fangles.append(self.feedback_angles())
-            logs = m._evaluate(X, Y, loss)
+            logs = m.evaluate(X, Y, loss, check_input=False)
             hist.loss.append(logs["loss"])
             hist.accuracy.append(logs["accuracy"])
             if validation is not None:
-                hist.val_accuracy.append(m._evaluate(Xv, Yv, loss)["accuracy"])
+                hist.val_accuracy.append(m.evaluate(Xv, Yv, loss, check_input=False)["accuracy"])
         hist.steps = np.array(steps, dtype=np.int64)
         hist.angles = np.array(angles)
         hist.feedback_angles = np.array(fangles).reshape(len(steps), -1)
