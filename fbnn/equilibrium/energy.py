@@ -53,8 +53,8 @@ class EnergyNet:
     ----------
     sizes : ``(n_in, n_hidden_1, ..., n_out)``, at least two entries.
     activation : ``"sigmoid"`` (rates in (0, 1)) or ``"tanh"``, the function ``rho``.
-    weight_scale : the initial ``W_k`` are Gaussian with standard deviation ``weight_scale /
-        sqrt(sizes[k-1])``.
+    weight_scale : the initial ``W_k`` are Gaussian, standard deviation
+        ``weight_scale / sqrt(sizes[k-1])``.
     seed : int or ``numpy.random.Generator`` for the initial weights.
 
     Attributes

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
@@ -44,7 +43,8 @@ class ConvergenceError(RuntimeError):
         super().__init__(msg + (f". {hint}" if hint else ""))
 
 
-class Relaxation(NamedTuple):
+@dataclass(frozen=True)
+class Relaxation:
     """The result of a converged relaxation.
 
     Attributes
