@@ -11,18 +11,26 @@ Modules: :mod:`~fbnn.symbolic.activations`, :mod:`~fbnn.symbolic.losses` (regist
 :mod:`fbnn.names`), :mod:`~fbnn.symbolic.derivation` (chain rule, neuron and layer),
 :mod:`~fbnn.symbolic.matrix` (symbolic sizes), :mod:`~fbnn.symbolic.explicit` (element-wise checks),
 :mod:`~fbnn.symbolic.codegen` (lambdify), :mod:`~fbnn.symbolic.claims` and
-:mod:`~fbnn.symbolic.article` (prove or refute a formula), :mod:`~fbnn.symbolic.display`.
+:mod:`~fbnn.symbolic.article` (prove or refute a formula), :mod:`~fbnn.symbolic.formula` (read a typed
+formula without running it) and :mod:`~fbnn.symbolic.textclaims` (check a typed claim such as
+``"dL/dz = (a - y)/N"``), :mod:`~fbnn.symbolic.steps` and :mod:`~fbnn.symbolic.display` (show a derivation).
+
+>>> print(check_text_claim("da/dz = a*(1 - a)", "sigmoid", "mse").result)
+identical: claimed - true simplifies to 0
 """
 
 from fbnn.symbolic.activations import ACTIVATIONS, HIDDEN, get_activation, prove_derivative
 from fbnn.symbolic.article import Claim, article_claims
 from fbnn.symbolic.claims import ClaimResult, check_claim
 from fbnn.symbolic.codegen import dense_gradient_function, network_gradient_function
-from fbnn.symbolic.derivation import Derivation, Step, derive_dense_layer, derive_neuron
+from fbnn.symbolic.derivation import Derivation, derive_dense_layer, derive_neuron
 from fbnn.symbolic.display import show, to_latex, to_text
 from fbnn.symbolic.explicit import ExplicitCheck, check_dense_layer, check_network, explicit_network
+from fbnn.symbolic.formula import FormulaError, parse_formula
 from fbnn.symbolic.losses import FUSED_PAIRS, LOSSES_SYMBOLIC, N, get_loss, prove_fused
 from fbnn.symbolic.matrix import derive_delta_recursion, derive_dense_gradient
+from fbnn.symbolic.steps import Step
+from fbnn.symbolic.textclaims import TextClaimResult, check_text_claim
 
 __all__ = [
     "ACTIVATIONS",
@@ -50,6 +58,10 @@ __all__ = [
     "check_claim",
     "Claim",
     "article_claims",
+    "FormulaError",
+    "parse_formula",
+    "TextClaimResult",
+    "check_text_claim",
     "to_latex",
     "to_text",
     "show",

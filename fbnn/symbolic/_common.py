@@ -19,7 +19,9 @@ def is_zero(expr: sp.Basic | sp.MatrixBase) -> bool:
     """
     if isinstance(expr, sp.MatrixBase | sp.NDimArray):
         return all(is_zero(e) for e in expr)
-    expr = sp.sympify(expr)
+    if isinstance(expr, str):
+        raise TypeError("is_zero takes a SymPy expression, not a string (text is never evaluated)")
+    expr = sp.sympify(expr, strict=True)  # strict: never parse (and so never run) text
     if expr == 0:
         return True
     if expr.has(sp.Piecewise):

@@ -8,7 +8,7 @@ reports that point with both values. If no point differs the answer is "undecide
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -64,7 +64,7 @@ def check_claim(
     true: sp.Basic | sp.MatrixBase,
     symbols: Sequence[sp.Symbol],
     *,
-    values: Sequence[sp.Expr] = DEFAULT_VALUES,
+    values: Sequence[sp.Expr] | Mapping[sp.Symbol, Sequence[sp.Expr]] = DEFAULT_VALUES,
     max_points: int = 40,
     assumptions: dict[sp.Symbol, sp.Expr] | None = None,
 ) -> ClaimResult:
@@ -75,7 +75,9 @@ def check_claim(
     claimed, true : SymPy expressions or matrices over the same symbols.
     symbols : the free variables to search over (all free symbols of both sides must be in it,
         so every point gives numbers).
-    values : exact values to try for each symbol (rationals; deterministic order).
+    values : exact values to try for each symbol (rationals; deterministic order), or
+        ``{symbol: values}`` to give some symbols their own (e.g. whole numbers for a batch size);
+        symbols not in the mapping get :data:`DEFAULT_VALUES`.
     max_points : how many points to try before answering "undecided".
     assumptions : substitutions both sides obey, e.g. ``{y_3: 1 - y_1 - y_2}`` (applied before anything).
     """
@@ -124,12 +126,19 @@ def _as_sympy(value, name: str):
     raise TypeError(f"{name} must be a SymPy expression or Matrix, got {type(value).__name__}")
 
 
-def _points(symbols: Sequence[sp.Symbol], values: Sequence[sp.Expr]):
-    k = len(values)
+def _points(symbols: Sequence[sp.Symbol], values):
+    if not isinstance(values, Mapping):
+        values = dict.fromkeys(symbols, values)
+    per_symbol = [tuple(values.get(s, DEFAULT_VALUES)) for s in symbols]
+    if any(not v for v in per_symbol):
+        raise ValueError("values must give at least one value for every symbol")
     t = 0
     while True:
         # Different strides per symbol so the symbols do not all take the same value.
-        yield {s: values[(t % k + j * (t // k + 1)) % k] for j, s in enumerate(symbols)}
+        yield {
+            s: vals[(t % len(vals) + j * (t // len(vals) + 1)) % len(vals)]
+            for j, (s, vals) in enumerate(zip(symbols, per_symbol, strict=True))
+        }
         t += 1
 
 

@@ -54,7 +54,7 @@ def network_gradient_function(net: ExplicitNetwork) -> Callable[..., tuple[float
     keys = list(net.params)
     args = net.symbols_in_order
     outputs = [net.loss] + [e for k in keys for e in net.backprop[k]]
-    outputs = [sp.sympify(e).subs(N_loss, 1) for e in outputs]
+    outputs = [sp.sympify(e, strict=True).subs(N_loss, 1) for e in outputs]  # strict: no text
     f = sp.lambdify(args, outputs, modules="numpy", cse=True)
     shapes = {k: net.params[k].shape for k in keys}
     n_in, n_out = net.sizes[0], net.sizes[-1]

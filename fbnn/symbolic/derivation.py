@@ -17,32 +17,11 @@ import sympy as sp
 
 from fbnn.symbolic._common import column, is_zero, matrix
 from fbnn.symbolic.activations import get_activation
+from fbnn.symbolic.display import to_latex, to_text
 from fbnn.symbolic.losses import FUSED_PAIRS, N, fused_delta, get_loss
+from fbnn.symbolic.steps import Step
 
-__all__ = ["Step", "Derivation", "derive_neuron", "derive_dense_layer", "tidy"]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One line of a derivation: ``lhs = expr``.
-
-    Attributes
-    ----------
-    lhs : the quantity as LaTeX, e.g. ``\\frac{\\partial L}{\\partial a}``.
-    text : the quantity as plain text, e.g. ``dL/da``.
-    expr : the SymPy expression (scalar or Matrix) in closed form.
-    note : a short justification ("chain rule", "sigmoid' = a(1-a)", ...).
-    """
-
-    lhs: str
-    text: str
-    expr: sp.Basic | sp.MatrixBase
-    note: str = ""
-
-    @property
-    def latex(self) -> str:
-        """``lhs = expr`` as LaTeX."""
-        return f"{self.lhs} = {sp.latex(self.expr)}"
+__all__ = ["Derivation", "derive_neuron", "derive_dense_layer", "tidy"]
 
 
 @dataclass
@@ -111,13 +90,9 @@ class Derivation:
 
     # Display helpers live in fbnn.symbolic.display; these make a Derivation render in a notebook.
     def _repr_latex_(self) -> str:
-        from fbnn.symbolic.display import to_latex
-
         return "$$" + to_latex(self) + "$$"
 
     def __str__(self) -> str:
-        from fbnn.symbolic.display import to_text
-
         return to_text(self)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.concrete.delta import deltasummation
 
-from fbnn.symbolic.derivation import Step
+from fbnn.symbolic.steps import Step
 
 __all__ = ["DenseGradient", "DeltaRecursion", "derive_dense_gradient", "derive_delta_recursion", "sum_deltas"]
 
