@@ -1,6 +1,6 @@
 """Read a formula typed by a person into a SymPy expression, without ever running it.
 
-Python's :mod:`ast` only *parses* the text (``mode="eval"``); nothing is evaluated, compiled or
+Python's ``ast`` module only *parses* the text (``mode="eval"``); nothing is evaluated, compiled or
 looked up. Each node of the tree is then mapped to a SymPy constructor, and only these are allowed:
 
 - numbers written in decimal (``2``, ``0.5``, ``1e-3``; read exactly, so ``0.1`` is ``1/10``);
@@ -113,10 +113,13 @@ def parse_formula(
     indices : index letters and their current values, e.g. ``{"k": 2}`` makes ``a[k]`` and ``a_k``
         mean ``a[2]`` (used to state a claim for every entry of a vector).
 
-    Raises
-    ------
-    FormulaError (a ValueError) quoting the offending part and saying what is allowed.
+    Returns
+    -------
+    The SymPy expression. A text that cannot be read raises :class:`FormulaError` (a ``ValueError``)
+    quoting the offending part and saying what is allowed.
 
+    Examples
+    --------
     >>> import sympy as sp
     >>> a = sp.Symbol("a", real=True)
     >>> parse_formula("a^2 - 0.5*a", {"a": a})

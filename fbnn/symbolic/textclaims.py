@@ -89,7 +89,7 @@ class TextClaimResult:
 
     @property
     def identical(self) -> bool | None:
-        """True (proved), False (refuted) or None (undecided), as :attr:`ClaimResult.identical`."""
+        """True (proved), False (refuted) or None (undecided), as ``ClaimResult.identical``."""
         return self.result.identical
 
     def __bool__(self) -> bool:
@@ -129,12 +129,9 @@ def check_text_claim(
 
     Returns
     -------
-    TextClaimResult; ``str()`` of it is what ``python -m fbnn check`` prints.
-
-    Raises
-    ------
-    FormulaError (a ValueError) for a claim that cannot be read (quoting the offending part);
-    ValueError for unknown names or sizes out of range.
+    TextClaimResult; ``str()`` of it is what ``python -m fbnn check`` prints. A claim that cannot be
+    read raises :class:`~fbnn.symbolic.formula.FormulaError` (a ``ValueError``, quoting the offending
+    part); unknown names or sizes out of range raise ``ValueError``.
     """
     if not isinstance(claim, str):
         raise TypeError(f"claim must be a string like 'dL/dz = (a - y)/N', got {type(claim).__name__}")
