@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
+LOAD_TIMEOUT_MS = 180_000
+
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Flags for a root, offline, throw-away browser: without the background-networking ones Chromium
 # tries to reach update and sync services at start.
@@ -104,11 +106,13 @@ def check_page(context, url: str, screenshot: Path | None = None) -> list[str]:
     page.on("console", lambda msg: msg.type == "error" and problems.append(f"console error: {msg.text}"))
     failed: list[str] = []
     page.on("requestfailed", lambda req: failed.append(req.url))
+    # Generous waits: these bound a page that never settles, not its speed. On 2 cores the browser shares
+    # the machine with nbval kernels and the PDF build, and 30 s was seen to run out on a heavily loaded one.
     try:
-        page.goto(url, wait_until="load", timeout=60_000)
-        page.wait_for_function(MATHJAX_READY_JS, timeout=30_000)
+        page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+        page.wait_for_function(MATHJAX_READY_JS, timeout=LOAD_TIMEOUT_MS)
         page.evaluate(MATHJAX_DONE_JS)
-        page.wait_for_load_state("networkidle", timeout=30_000)
+        page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
         math = page.evaluate(RAW_MATH_JS)
         if math["raw"]:
             problems.append(f"raw math left in the visible text: {math['raw']}")

@@ -239,7 +239,7 @@ def test_search_finds_a_term_of_the_book(browser_context):
     page = context.new_page()
     try:
         page.goto(base + "search.html?q=backpropagation", wait_until="load")
-        page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        page.wait_for_selector("#search-results ul.search li", timeout=180_000)
         hits = page.locator("#search-results ul.search li").count()
     finally:
         page.close()
