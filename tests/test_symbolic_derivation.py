@@ -51,7 +51,10 @@ def test_display_latex_and_text():
     d = derive_neuron("sigmoid", "binary_cross_entropy")
     latex = to_latex(d)
     assert latex.startswith("\\begin{aligned}") and r"\frac{a - y}{N}" in latex
-    assert "_" not in latex.replace(r"\_", "").split("&&")[-1]  # notes carry no raw LaTeX specials
+    # every note is shown, on its own line, and carries no raw LaTeX specials
+    notes = [line for line in latex.splitlines() if line.startswith(r"&\qquad \text{")]
+    assert len(notes) == sum(1 for step in d.steps if step.note) > 0
+    assert all("_" not in line.replace(r"\_", "") for line in notes)
     text = to_text(d)
     assert "dL/dz" in text and "a - y" in text
     assert d._repr_latex_().startswith("$$")

@@ -90,3 +90,34 @@ def test_codegen_100x50_matches_numpy(grad):
     np.testing.assert_allclose(db, Delta.sum(axis=0), rtol=1e-12)
     with pytest.raises(ValueError, match="X must have shape"):
         f(Delta, X[:, :49])
+
+
+def test_the_displayed_differential_is_in_dW_and_db(grad):
+    # dL = delta^T dz with dz = dW x + db (x fixed): a function of the increments, not of W and b.
+    step = next(s for s in grad.steps if s.text == "dL")
+    names = {str(a) for a in step.expr.atoms(sp.MatrixSymbol)}
+    assert names == {"delta", "dW", "x", "db"}
+    # and it is the directional derivative of phi = tr(delta^T (W x + b)), whose gradients are displayed
+    sizes = {sp.Symbol("m", integer=True, positive=True): 2, sp.Symbol("n", integer=True, positive=True): 3}
+    t = sp.Symbol("t")
+    W, x, b, d, dW, db = (
+        sp.Matrix(sp.MatrixSymbol(s, *shape))
+        for s, shape in (("W", (2, 3)), ("x", (3, 1)), ("b", (2, 1)), ("delta", (2, 1)), ("dW", (2, 3)),
+                         ("db", (2, 1)))
+    )
+    phi_along = (d.T * ((W + t * dW) * x + b + t * db))[0, 0]
+    directional = sp.diff(phi_along, t).subs(t, 0)
+    shown = sp.Matrix(step.expr.arg.subs(sizes).as_explicit())[0, 0]
+    assert sp.expand(shown - directional) == 0
+    from fbnn.symbolic import to_latex
+
+    latex = to_latex(grad)
+    # the notes are shown
+    assert r"\left(dW x + db\right)" in latex and r"&\qquad \text{first order, x fixed}" in latex
+
+
+def test_index_forms_count_from_one():
+    m = sp.Symbol("m", integer=True, positive=True)
+    rec = derive_delta_recursion()
+    (_, low, high), = rec.index.limits
+    assert (low, high) == (1, m)

@@ -23,6 +23,9 @@ from fbnn.symbolic.steps import Step
 
 __all__ = ["Derivation", "derive_neuron", "derive_dense_layer", "tidy"]
 
+LOSS = r"\mathcal{L}"
+"""The loss in LaTeX: a script L, so that it never clashes with L, the number of layers."""
+
 
 @dataclass
 class Derivation:
@@ -128,8 +131,8 @@ def _chain_rule(
     steps = [
         Step("z", "z", one(W * x + b), "weighted sum (pre-activation)"),
         Step("a", "a", one(act.apply(z)), f"activation: {activation}"),
-        Step("L", "L", L_of_a, f"loss: {loss.replace('_', ' ')}, one sample's share of the mean over N"),
-        Step(d("L", "a"), "dL/da", one(dL_da), "derivative of the loss"),
+        Step(LOSS, "L", L_of_a, f"loss: {loss.replace('_', ' ')}, one sample's share of the mean over N"),
+        Step(d(LOSS, "a"), "dL/da", one(dL_da), "derivative of the loss"),
         Step(d("a", "z"), "da/dz", one(da_dz), f"{activation}' in closed form"),
         Step(
             d("z", "W") if not scalar else d("z", "w"),
@@ -139,10 +142,10 @@ def _chain_rule(
         ),
         Step(d("z", "b"), "dz/db", sp.Integer(1) if scalar else sp.eye(n_out), "z = W x + b"),
         Step(
-            r"\delta = " + d("L", "z"),
+            r"\delta = " + d(LOSS, "z"),
             "dL/dz",
             one(delta),
-            "chain rule: ∂L/∂a · ∂a/∂z" if scalar else "chain rule: (∂a/∂z)ᵀ ∂L/∂a",
+            "chain rule: ∂ℒ/∂a · ∂a/∂z" if scalar else "chain rule: (∂a/∂z)ᵀ ∂ℒ/∂a",
         ),
     ]
     constraints: dict = {}
@@ -154,8 +157,8 @@ def _chain_rule(
             steps.append(Step(r"\delta", "dL/dz (sum y = 1)", one(delta), "using Σₖ yₖ = 1"))
     grads = {"W": delta * x.T, "b": delta}
     steps += [
-        Step(d("L", "W") if not scalar else d("L", "w"), "dL/dW", grads["W"], "δ xᵀ"),
-        Step(d("L", "b"), "dL/db", one(grads["b"]), "δ"),
+        Step(d(LOSS, "W") if not scalar else d(LOSS, "w"), "dL/dW", grads["W"], "δ xᵀ"),
+        Step(d(LOSS, "b"), "dL/db", one(grads["b"]), "δ"),
     ]
     return steps, grads, {"z": z, "a": a}, constraints
 

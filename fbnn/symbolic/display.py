@@ -20,15 +20,17 @@ __all__ = ["to_latex", "to_text", "show", "to_ascii"]
 
 
 def to_latex(derivation: HasSteps, *, ascii: bool = False) -> str:
-    """The steps as one LaTeX ``aligned`` block, each line ``lhs = expr`` with its note as ``\\text``.
+    """The steps as one LaTeX ``aligned`` block: each line ``lhs = expr``, its note (``\\text``) below.
 
+    A note has a line of its own, under the right-hand side, so a wide matrix never pushes it off the page.
     ``ascii=True`` spells the notes' Greek letters and sub/superscripts in ASCII (:func:`to_ascii`).
     """
     lines = []
     for step in derivation.steps:
-        text = to_ascii(step.note) if ascii else step.note
-        note = rf" && \text{{{_escape(text)}}}" if step.note else ""
-        lines.append(f"{step.lhs} &= {sp.latex(step.expr)}{note}")
+        lines.append(f"{step.lhs} &= {sp.latex(step.expr)}")
+        if step.note:
+            text = to_ascii(step.note) if ascii else step.note
+            lines.append(rf"&\qquad \text{{{_escape(text)}}}")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 

@@ -2,11 +2,13 @@
 
 Nothing here has explicit entries: ``W`` is an ``m x n`` :class:`sympy.MatrixSymbol` with symbolic
 ``m, n`` (and ``N`` samples for the batch form), so the cost does not depend on the layer size.
-The loss reaches ``W`` only through ``z``, so to first order ``dL = delta^T dz`` with
-``delta = dL/dz``; SymPy's matrix calculus differentiates ``tr(delta^T (W x + b))`` and gives
-``dL/dW = delta x^T``, ``dL/db = delta``, ``dL/dx = W^T delta``. The same on index form
-(``IndexedBase``, sums over symbolic ranges) gives ``dL/dW_pq = delta_p x_q``. For the recursion,
-``z' = W' f(z) + b'`` and ``dL = delta'^T dz'`` give ``delta = (W'^T delta') * f'(z)`` (Hadamard).
+The loss reaches ``W`` only through ``z``, so to first order ``dL = delta^T dz = tr(delta^T (dW x + db))``
+with ``delta = dL/dz``. The linear function ``phi(W, b, x) = tr(delta^T (W x + b))``, with ``delta`` held
+fixed, has that same differential, so its gradients are the loss's: SymPy's matrix calculus
+differentiates ``phi`` and gives ``dL/dW = delta x^T``, ``dL/db = delta``, ``dL/dx = W^T delta``. The same
+on index form (``IndexedBase``, sums over the 1-based ranges ``1..n``) gives ``dL/dW_pq = delta_p x_q``.
+For the recursion, ``z' = W' f(z) + b'`` and ``dL = delta'^T dz'`` give ``delta = (W'^T delta') * f'(z)``
+(Hadamard).
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ class DenseGradient:
 def sum_deltas(expr: sp.Expr) -> sp.Expr:
     """Evaluate every ``Sum`` whose summand holds Kronecker deltas, assuming indices are in range.
 
-    (SymPy's ``doit`` would wrap the result in a Piecewise on ``0 <= p <= m - 1``; here the
-    indices are array positions, so they are in range by construction.)
+    (SymPy's ``doit`` would wrap the result in a Piecewise on ``1 <= p <= m``; here the
+    indices are positions in the arrays, so they are in range by construction.)
     """
     if isinstance(expr, sp.Sum):
         result = sum_deltas(expr.function)
@@ -75,30 +77,34 @@ def derive_dense_gradient() -> DenseGradient:
     t0 = time.perf_counter()
     W, x, b = sp.MatrixSymbol("W", m, n), sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("b", m, 1)
     delta = sp.MatrixSymbol("delta", m, 1)
-    dL = sp.Trace(delta.T * (W * x + b))  # dL = delta^T dz, a 1x1 matrix, so equal to its trace
-    per_sample = {"W": dL.diff(W), "b": dL.diff(b), "x": dL.diff(x)}
+    dW, db = sp.MatrixSymbol("dW", m, n), sp.MatrixSymbol("db", m, 1)
+    dL = sp.Trace(delta.T * (dW * x + db))  # dL = delta^T dz with dz = dW x + db; 1x1, so equal to its trace
+    # phi is linear in W, b, x with the differential dL (delta held fixed): its gradients are the loss's.
+    phi = sp.Trace(delta.T * (W * x + b))
+    per_sample = {"W": phi.diff(W), "b": phi.diff(b), "x": phi.diff(x)}
 
     X, Delta = sp.MatrixSymbol("X", N, n), sp.MatrixSymbol("Delta", N, m)
     ones = sp.OneMatrix(N, 1)
-    dL_batch = sp.Trace(Delta.T * (X * W.T + ones * b.T))  # dL = sum over samples of delta_s^T dz_s
-    batch = {"W": dL_batch.diff(W), "b": dL_batch.diff(b), "X": dL_batch.diff(X)}
+    phi_batch = sp.Trace(Delta.T * (X * W.T + ones * b.T))  # sum over samples of delta_s^T z_s
+    batch = {"W": phi_batch.diff(W), "b": phi_batch.diff(b), "X": phi_batch.diff(X)}
 
     Wi, xi, bi, di = (sp.IndexedBase(s) for s in ("W", "x", "b", "delta"))
-    z_i = sp.Sum(Wi[_i, _k] * xi[_k], (_k, 0, n - 1)) + bi[_i]
-    dL_index = sp.Sum(di[_i] * z_i, (_i, 0, m - 1))
-    index = {"W": sum_deltas(dL_index.diff(Wi[_p, _q])), "b": sum_deltas(dL_index.diff(bi[_p]))}
+    z_i = sp.Sum(Wi[_i, _k] * xi[_k], (_k, 1, n)) + bi[_i]
+    phi_index = sp.Sum(di[_i] * z_i, (_i, 1, m))
+    index = {"W": sum_deltas(phi_index.diff(Wi[_p, _q])), "b": sum_deltas(phi_index.diff(bi[_p]))}
 
-    d = r"\frac{{\partial L}}{{\partial {}}}".format
+    d = r"\frac{{\partial \mathcal{{L}}}}{{\partial {}}}".format
     steps = [
-        Step("z", "z", W * x + b, "dense layer, W: (m, n), x: (n, 1)"),
-        Step(r"\frac{\partial L}{\partial z}", "dL/dz", delta, "(m, 1), named delta: all L says about z"),
-        Step("dL", "dL", dL, "first order: dL = delta^T dz"),
-        Step(d("W"), "dL/dW", per_sample["W"], "matrix calculus on tr(delta^T W x)"),
-        Step(d("b"), "dL/db", per_sample["b"], ""),
-        Step(d("x"), "dL/dx", per_sample["x"], "passed back to the previous layer"),
-        Step(d("W_{pq}"), "dL/dW[p,q]", index["W"], "index form: sum_i delta_i sum_k d(W_ik x_k)/dW_pq"),
-        Step(d("W") + r"\ \text{(batch)}", "dL/dW (batch)", batch["W"], "rows of X and Delta are samples"),
-        Step(d("b") + r"\ \text{(batch)}", "dL/db (batch)", batch["b"], "sum of the rows of Delta"),
+        Step("z", "z", W * x + b, "dense layer; W: (m, n), x: (n, 1)"),
+        Step(d("z"), "dL/dz", delta, "named δ; shape (m, 1)"),
+        Step(r"d\mathcal{L}", "dL", dL, "first order, x fixed"),
+        Step(r"\varphi", "phi", phi, "same differential (δ fixed)"),
+        Step(d("W"), "dL/dW", per_sample["W"], "∂φ/∂W"),
+        Step(d("b"), "dL/db", per_sample["b"], "∂φ/∂b"),
+        Step(d("x"), "dL/dx", per_sample["x"], "∂φ/∂x, sent to the layer below"),
+        Step(d("W_{pq}"), "dL/dW[p,q]", index["W"], "index form, sums from 1"),
+        Step(d("W") + r"\ \text{(batch)}", "dL/dW (batch)", batch["W"], "rows of X and Δ: examples"),
+        Step(d("b") + r"\ \text{(batch)}", "dL/db (batch)", batch["b"], "sum of the rows of Δ"),
     ]
     return DenseGradient(W, x, b, delta, X, Delta, per_sample, batch, index, steps, time.perf_counter() - t0)
 
@@ -153,8 +159,9 @@ def derive_delta_recursion() -> DeltaRecursion:
     fprime = sp.Lambda(u, sp.diff(f(u), u))
     textbook = sp.HadamardProduct(W_next.T * delta_next, z.applyfunc(fprime))
 
-    zi, Wi, di = sp.IndexedBase("z"), sp.IndexedBase("W'"), sp.IndexedBase("delta'")
+    # The LaTeX name of delta' is spelled out: SymPy turns "delta" into a Greek letter but not "delta'".
+    zi, Wi, di = sp.IndexedBase("z"), sp.IndexedBase("W'"), sp.IndexedBase(r"\delta'")
     j = sp.Symbol("j", integer=True)
-    dL_index = sp.Sum(di[_i] * sp.Sum(Wi[_i, j] * f(zi[j]), (j, 0, n - 1)), (_i, 0, m - 1))
+    dL_index = sp.Sum(di[_i] * sp.Sum(Wi[_i, j] * f(zi[j]), (j, 1, n)), (_i, 1, m))
     index = sum_deltas(dL_index.diff(zi[_p]))
     return DeltaRecursion(z, W_next, delta_next, f, derived, textbook, index, time.perf_counter() - t0)

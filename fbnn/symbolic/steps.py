@@ -18,7 +18,7 @@ class Step:
 
     Attributes
     ----------
-    lhs : the quantity as LaTeX, e.g. ``\\frac{\\partial L}{\\partial a}``.
+    lhs : the quantity as LaTeX, e.g. ``\\frac{\\partial \\mathcal{L}}{\\partial a}``.
     text : the quantity as plain text, e.g. ``dL/da``.
     expr : the SymPy expression (scalar or Matrix) in closed form.
     note : a short justification ("chain rule", "sigmoid' = a(1-a)", ...).
