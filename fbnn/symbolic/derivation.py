@@ -145,7 +145,10 @@ def _chain_rule(
             r"\delta = " + d(LOSS, "z"),
             "dL/dz",
             one(delta),
-            "chain rule: ∂ℒ/∂a · ∂a/∂z" if scalar else "chain rule: (∂a/∂z)ᵀ ∂ℒ/∂a",
+            # No loss symbol in a note: notes are plain text, and the script L has no glyph in the PDF's font.
+            "chain rule: (loss derivative) · (activation derivative)"
+            if scalar
+            else "chain rule: (∂a/∂z)ᵀ times the loss derivative",
         ),
     ]
     constraints: dict = {}
