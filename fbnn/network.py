@@ -518,10 +518,6 @@ class MLP:
             self.params = {k: new[k].copy() for k in shapes}
             self._pack()
 
-    # The old names, kept while notebooks still use them.
-    get_params = state_dict
-    set_params = load_state_dict
-
     def copy(self, dtype: object | None = None) -> MLP:
         """An independent copy of the network (optionally converted to another dtype), without its training
         state: training the copy starts afresh."""

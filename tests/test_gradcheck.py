@@ -9,7 +9,7 @@ from fbnn.gradcheck import check_gradients, numerical_gradients, relative_error
 def test_small_for_correct_model_and_model_untouched():
     rng = np.random.default_rng(0)
     m = MLP([4, 5, 3], hidden="tanh", output="softmax", seed=1, dtype="float32")
-    before = m.get_params()
+    before = m.state_dict()
     X, y = rng.normal(size=(6, 4)), rng.integers(0, 3, 6)
     err, details = check_gradients(m, X, y, return_details=True)
     assert err < 1e-6 and set(details) == set(m.params)

@@ -117,7 +117,7 @@ def test_params_from_keras_transposes_kernels():
     weights = [rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 2)), rng.normal(size=2)]
     params = kr.params_from_keras(weights)
     net = MLP([4, 3, 2], hidden="sigmoid", output="softmax")
-    net.set_params(params)
+    net.load_state_dict(params)
     x = rng.normal(size=(5, 4))
     h = 1 / (1 + np.exp(-(x @ weights[0] + weights[1])))  # Keras's Dense: x @ kernel + bias
     z = h @ weights[2] + weights[3]

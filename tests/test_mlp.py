@@ -200,14 +200,14 @@ def test_predict_and_evaluate():
     assert np.array_equal(b.predict(X), (b.forward(X)[:, 0] > 0.5).astype(int))
 
 
-def test_copy_and_set_params_are_independent():
+def test_copy_and_load_state_dict_are_independent():
     m = MLP([3, 2], seed=0)
     c = m.copy()
     c.params["W1"] += 1
     assert not np.array_equal(c.params["W1"], m.params["W1"])
     new = {k: np.ones_like(v) for k, v in m.params.items()}
-    m.set_params(new)
+    m.load_state_dict(new)
     new["W1"][...] = 5
     assert np.all(m.params["W1"] == 1)
     with pytest.raises(ValueError, match="expected \\(2, 3\\)"):
-        m.set_params({"W1": np.ones((3, 2)), "b1": np.ones(2)})
+        m.load_state_dict({"W1": np.ones((3, 2)), "b1": np.ones(2)})

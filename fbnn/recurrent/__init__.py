@@ -6,13 +6,12 @@ previous hidden state or output back as context and learn by backpropagation thr
 
 Modules: :mod:`~fbnn.recurrent.hopfield` (the network, recall, energy), :mod:`~fbnn.recurrent.capacity`
 (load experiment), :mod:`~fbnn.recurrent.modern_hopfield` (dense associative memory, the continuous modern
-Hopfield network and its attention update), :mod:`~fbnn.recurrent.rnn` (Elman/Jordan, BPTT, clipping),
+Hopfield network and its attention update), :mod:`~fbnn.recurrent.rnn` (Elman/Jordan, BPTT),
 :mod:`~fbnn.recurrent.gradients` (``||dh_T/dh_t||`` against the lag), :mod:`~fbnn.recurrent.tasks`
 (temporal XOR, next-character data) and :mod:`~fbnn.recurrent.symbolic_check` (SymPy check of BPTT; imported
 lazily because SymPy is slow to import).
 """
 
-from fbnn.optim import clip_grad_norm_ as clip_grad_norm  # the old name, while a notebook still uses it
 from fbnn.recurrent.capacity import CapacityResult, capacity_experiment
 from fbnn.recurrent.gradients import GradientNorms, hidden_gradient_norms
 from fbnn.recurrent.hopfield import Hopfield, Trajectory, corrupt, overlap
@@ -47,7 +46,6 @@ __all__ = [
     "bptt_symbolic_check",
     "capacity_experiment",
     "char_dataset",
-    "clip_grad_norm",
     "corrupt",
     "dense_capacity_experiment",
     "hidden_gradient_norms",
