@@ -2,12 +2,13 @@
 
 The notebook kernels that nbval starts inherit this process's environment. They get the same one as
 ``tools/run_notebooks.py`` gave the kernels that stored the outputs (single-threaded BLAS, a fixed hash
-seed), so every re-run prints the same digits whatever the machine's core count.
+seed), so every re-run prints the same digits whatever the machine's core count. Only the small
+``tools.kernel_env`` is imported here: unit tests must run with numpy, sympy and pytest alone.
 """
 
 import os
 
-from tools.run_notebooks import KERNEL_ENV
+from tools.kernel_env import KERNEL_ENV
 
 os.environ.update(KERNEL_ENV)
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tools import run_notebooks
+from tools.kernel_env import KERNEL_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
+# The project's nbval options (strict, the sanitize file), as pyproject.toml's addopts gives them.
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
+NBVAL_ARGS = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE)]
 
 
 def toc_files() -> list[str]:
@@ -114,3 +122,32 @@ def bib_keys() -> set[str]:
     """The keys of ``book/references.bib``."""
     bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
     return set(re.findall(r"^@\w+\{([^,\s]+),", bib, re.MULTILINE))
+
+
+def run_nbval(
+    paths: list[Path], cwd: Path, junit: Path, extra_env: dict[str, str] | None = None, timeout: int = 1800
+) -> tuple[dict[tuple[str, int], str], subprocess.CompletedProcess]:
+    """Run strict nbval over ``paths`` in a fresh pytest on one worker; return each cell's outcome.
+
+    The outcomes map ``(notebook stem, nbval cell number)`` to ``"passed"``, ``"failed"`` or ``"skipped"``.
+    Kernels get the pinned :data:`KERNEL_ENV` plus ``extra_env``.
+    """
+    cmd = [
+        sys.executable, "-m", "pytest", *map(str, paths), "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+        "-o", "addopts=", "-o", "junit_family=xunit1", "--junitxml", str(junit), *NBVAL_ARGS,
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(KERNEL_ENV)
+    env.update(extra_env or {})
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    outcomes: dict[tuple[str, int], str] = {}
+    if junit.exists():
+        for case in ET.parse(junit).iter("testcase"):
+            stem = Path(case.get("file", "")).stem                 # xunit1 names each case's file
+            cell = int(case.get("name", "").removeprefix("Cell "))
+            kinds = {child.tag for child in case}
+            if kinds & {"failure", "error"}:
+                outcomes[(stem, cell)] = "failed"
+            else:
+                outcomes[(stem, cell)] = "skipped" if "skipped" in kinds else "passed"
+    return outcomes, result

@@ -39,16 +39,33 @@ def test_values_against_python_math():
     assert np.allclose(log_softmax(row), [[math.log(v / sum(e)) for v in e]], rtol=1e-14)
 
 
-@pytest.mark.parametrize("name", ["identity", "sigmoid", "tanh", "relu"])
+ELEMENTWISE = ["identity", "sigmoid", "tanh", "relu"]
+Z = np.linspace(-4, 4, 41) + 0.013  # avoid relu's kink at exactly 0
+
+
+def central_difference(f, z: np.ndarray, v: np.ndarray | float = 1.0) -> np.ndarray:
+    """(f(z + H v) - f(z - H v)) / 2H: the derivative of f at z in the direction v."""
+    return (f(z + H * v) - f(z - H * v)) / (2 * H)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_elementwise_derivative_matches_central_differences(name):
     act = ACTIVATIONS[name]
-    z = np.linspace(-4, 4, 41) + 0.013  # avoid relu's kink at exactly 0
-    numeric = (act.f(z + H) - act.f(z - H)) / (2 * H)
-    assert np.allclose(act.df(z), numeric, rtol=1e-7, atol=1e-9)
-    v = np.cos(z)
-    assert np.allclose(act.jvp(z, v), act.df(z) * v)
-    if act.df_from_output is not None:
-        assert np.allclose(act.df_from_output(act.f(z)), act.df(z), rtol=1e-12, atol=1e-15)
+    assert np.allclose(act.df(Z), central_difference(act.f, Z), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_jvp_matches_a_directional_difference(name):
+    # Each entry moves in its own direction v_i: the JVP is the directional derivative, from f alone.
+    act = ACTIVATIONS[name]
+    v = np.cos(3 * Z) + 0.5
+    assert np.allclose(act.jvp(Z, v), central_difference(act.f, Z, v), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if ACTIVATIONS[n].df_from_output is not None])
+def test_derivative_from_the_output_matches_central_differences(name):
+    act = ACTIVATIONS[name]
+    assert np.allclose(act.df_from_output(act.f(Z)), central_difference(act.f, Z), rtol=1e-7, atol=1e-9)
 
 
 def test_softmax_jvp_matches_directional_finite_difference():
@@ -89,6 +106,10 @@ def test_float32_in_float32_out(name):
     assert ACTIVATIONS[name].f(z).dtype == np.float32
 
 
+# Logits with edge values: zeros, ties, and magnitudes where a naive exp overflows (e^710 > max float).
+EDGE_LOGITS = st.one_of(st.sampled_from([0.0, 1.0, -1.0, 800.0, -800.0]), st.floats(-1e4, 1e4))
+
+
 @settings(max_examples=30, deadline=None)
 @given(arrays(np.float64, (3, 5), elements=st.floats(-50, 50)), st.floats(-1e3, 1e3))
 def test_softmax_rows_are_distributions_and_shift_invariant(z, c):
@@ -96,6 +117,30 @@ def test_softmax_rows_are_distributions_and_shift_invariant(z, c):
     assert np.all(p >= 0) and np.allclose(p.sum(axis=1), 1)
     assert np.allclose(softmax(z + c), p, atol=1e-12)
     assert np.allclose(np.exp(log_softmax(z)), p, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (4, 5), elements=EDGE_LOGITS))
+def test_softmax_of_edge_logits_is_finite_and_treats_ties_alike(z):
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        p, lp = softmax(z), log_softmax(z)
+    assert np.all(np.isfinite(p)) and np.all(np.isfinite(lp)) and np.allclose(p.sum(axis=1), 1)
+    # Equal logits in a row get equal probabilities; the largest logit gets the largest probability.
+    for row_z, row_p in zip(z, p, strict=True):
+        for value in np.unique(row_z):
+            assert np.ptp(row_p[row_z == value]) == 0
+        assert row_p[np.argmax(row_z)] == row_p.max()
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, 12, elements=EDGE_LOGITS))
+def test_sigmoid_and_tanh_of_edge_values_are_bounded_and_odd(z):
+    with np.errstate(over="raise", invalid="raise"):
+        s, t = sigmoid(z), tanh(z)
+    assert np.all((s >= 0) & (s <= 1)) and np.all((t >= -1) & (t <= 1))
+    assert np.allclose(sigmoid(-z), 1 - s, atol=1e-15)  # sigma(-z) = 1 - sigma(z)
+    assert np.array_equal(tanh(-z), -t)
+    assert np.array_equal(sigmoid(np.zeros(3)), [0.5, 0.5, 0.5])
 
 
 @pytest.mark.parametrize("shape", [(5,), (3, 4), (800, 16), (2, 3, 10), (4, 65), (0, 3)])

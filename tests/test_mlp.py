@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from fbnn import MLP
 from fbnn.gradcheck import numerical_gradients
@@ -107,6 +108,10 @@ def test_gradients_match_finite_differences(hidden, output, loss, depth):
     assert _max_rel_err(m, X, _targets(loss, rng, 5, 3), loss) < 1e-6
 
 
+# Inputs with the edge values a data set has: zeros, ties (repeated values, equal rows), whole numbers.
+EDGE_INPUTS = st.one_of(st.sampled_from([0.0, 1.0, -1.0, 2.0]), st.floats(-3, 3, allow_subnormal=False))
+
+
 @settings(max_examples=12, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
@@ -114,14 +119,15 @@ def test_gradients_match_finite_differences(hidden, output, loss, depth):
     hidden=st.sampled_from(HIDDEN_ACTIVATIONS),
     pairing=st.sampled_from(PAIRINGS),
     seed=st.integers(0, 2**16),
+    data=st.data(),
 )
-def test_gradients_property(sizes, n, hidden, pairing, seed):
+def test_gradients_property(sizes, n, hidden, pairing, seed, data):
     output, loss = pairing
     if output == "softmax" and sizes[-1] == 1:  # refused: softmax over one output cannot learn
         sizes = [*sizes[:-1], 2]
     rng = np.random.default_rng(seed)
     m = _randomise(MLP(sizes, hidden=hidden, output=output, loss=loss, seed=seed), rng)
-    X = rng.normal(size=(n, sizes[0]))
+    X = data.draw(arrays(np.float64, (n, sizes[0]), elements=EDGE_INPUTS), label="X")
     assert _max_rel_err(m, X, _targets(loss, rng, n, sizes[-1]), loss) < 1e-6
 
 

@@ -87,7 +87,9 @@ def test_codegen_100x50_matches_numpy(grad):
     dW, db = f(Delta, X)
     expected_dW = sum(np.outer(Delta[s], X[s]) for s in range(8))  # sum of per-sample delta x^T
     np.testing.assert_allclose(dW, expected_dW, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(db, Delta.sum(axis=0), rtol=1e-12)
+    expected_db = sum(Delta[s] for s in range(8))  # sum of per-sample delta (dL/db = delta for one sample)
+    np.testing.assert_allclose(db, expected_db, rtol=1e-12, atol=1e-12)
+    assert db.shape == (100,)
     with pytest.raises(ValueError, match="X must have shape"):
         f(Delta, X[:, :49])
 
@@ -121,3 +123,21 @@ def test_index_forms_count_from_one():
     rec = derive_delta_recursion()
     (_, low, high), = rec.index.limits
     assert (low, high) == (1, m)
+
+
+def test_codegen_bias_gradient_equals_an_explicit_derivative(grad):
+    # Independent of fbnn's derivation: write the batch loss's first-order part
+    # dL = sum_s Delta_s . (W x_s + b) with numbers for Delta, X, W and symbols for b, and let SymPy
+    # differentiate it with respect to each b_i.
+    n_out, n_in, n_samples = 3, 2, 4
+    rng = np.random.default_rng(7)
+    Delta = rng.integers(-5, 6, size=(n_samples, n_out)).astype(float)
+    X = rng.integers(-5, 6, size=(n_samples, n_in)).astype(float)
+    W = sp.Matrix(rng.integers(-5, 6, size=(n_out, n_in)))
+    b = sp.Matrix(sp.symbols(f"b0:{n_out}"))
+    dL = sum(
+        (sp.Matrix(Delta[s]).T * (W * sp.Matrix(X[s]) + b))[0, 0] for s in range(n_samples)
+    )
+    expected = np.array([float(sp.diff(dL, bi)) for bi in b])
+    _, db = dense_gradient_function(grad, n_out, n_in)(Delta, X)
+    np.testing.assert_array_equal(db, expected)

@@ -1,5 +1,7 @@
 """Symbolic registries: same names as fbnn.names, closed-form derivatives and fused gradients proved."""
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
@@ -14,7 +16,6 @@ from fbnn.symbolic import (
     prove_derivative,
     prove_fused,
 )
-from fbnn.symbolic.activations import sigmoid
 
 
 def test_registries_have_exactly_the_shared_names():
@@ -44,10 +45,19 @@ def test_closed_forms_are_the_textbook_ones():
     assert sp.expand(J[0, 1] + a[0] * a[1]) == 0
 
 
-def test_a_wrong_closed_form_is_not_proved():
-    # The proof must be able to fail: swap in the article's "a" for sigmoid's derivative.
-    z = sp.Symbol("z", real=True)
-    assert sp.simplify(sp.diff(sigmoid(z), z) - sigmoid(z)) != 0
+@pytest.mark.parametrize(
+    ("name", "wrong"),
+    [
+        ("sigmoid", lambda z, a: a),  # the article's §4.4 "da/dz = a"
+        ("tanh", lambda z, a: 1 - a),
+        ("relu", lambda z, a: sp.Integer(1)),  # wrong for z < 0 only
+        ("softmax", lambda a: sp.diag(*a)),  # the Jacobian without its - s s^T part
+    ],
+)
+def test_the_prover_rejects_a_wrong_closed_form(monkeypatch, name, wrong):
+    # fbnn's own prover must be able to fail: register a wrong closed form and ask it again.
+    monkeypatch.setitem(ACTIVATIONS, name, dataclasses.replace(ACTIVATIONS[name], closed_derivative=wrong))
+    assert prove_derivative(name) is False
 
 
 @pytest.mark.parametrize("pair", FUSED_PAIRS)

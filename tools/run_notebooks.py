@@ -1,9 +1,11 @@
 """Re-execute the book's notebooks deterministically and store their outputs.
 
 Each notebook runs top to bottom in a fresh ``python3`` kernel (nbclient), with its own folder as the
-working directory and the environment that ``tests/conftest.py`` gives nbval, so the stored outputs are
-the ones the tests will reproduce. Volatile metadata (timings, kernel ids) is stripped, so running this
-twice in a row leaves the files byte-identical.
+working directory and the environment ``tools/kernel_env.py`` that ``conftest.py`` also gives nbval, so
+the stored outputs are the ones the tests will reproduce. The calling process's own environment is left
+as it was, and each notebook is replaced atomically (a temporary file in the same folder, then a rename),
+so an interrupted run never leaves a truncated notebook. Volatile metadata (timings, kernel ids) is
+stripped, so running this twice in a row leaves the files byte-identical.
 
 Usage::
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,18 +27,12 @@ import nbformat
 import yaml
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+try:  # run as a script: this file's folder is sys.path[0]
+    from kernel_env import KERNEL_ENV
+except ImportError:  # imported as tools.run_notebooks
+    from tools.kernel_env import KERNEL_ENV
 
-# Same pinned environment as the test run (tests/conftest.py): single-threaded BLAS makes floating-point
-# reductions independent of the machine's core count, and a fixed hash seed fixes set/dict iteration.
-KERNEL_ENV = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "PYTHONHASHSEED": "0",
-    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -102,7 +100,6 @@ def execute(path: Path, timeout: int = 600) -> float:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    os.environ.update(KERNEL_ENV)
     start = time.perf_counter()
     client = NotebookClient(
         nb,
@@ -112,12 +109,29 @@ def execute(path: Path, timeout: int = 600) -> float:
         allow_errors=False,
         record_timing=False,
     )
-    client.execute()
+    # The kernel gets the pinned environment; this process's os.environ is not touched.
+    client.execute(env={**os.environ, **KERNEL_ENV})
     elapsed = time.perf_counter() - start
     nbformat.validate(nb)
     text = nbformat.writes(clean(nb), version=4)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    write_atomic(path, text if text.endswith("\n") else text + "\n")
     return elapsed
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text`` in one rename, so a crash leaves either the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,8 +29,14 @@ def dense_gradient_function(
     Delta = sp.MatrixSymbol("Delta", n_samples, n_out)
     swap = {grad.X: X, grad.Delta: Delta}
     dW = grad.batch["W"].subs(sizes).xreplace(swap)
-    # Delta^T 1 is the column sums of Delta; lambdify has no printer for OneMatrix, so say it as a sum.
+    # dL/db = Delta^T 1 as derived. lambdify has no printer for OneMatrix, so the ones column becomes an
+    # argument of the generated function, and the function is called with a column of ones.
+    ones = sp.MatrixSymbol("ones", n_samples, 1)
+    db = grad.batch["b"].subs(sizes).xreplace(swap).xreplace({sp.OneMatrix(n_samples, 1): ones})
+    if db.has(sp.OneMatrix) or not db.has(ones):
+        raise RuntimeError(f"dL/db did not come out as Delta^T 1: {db}")
     f_W = sp.lambdify((Delta, X), dW, modules="numpy")
+    f_b = sp.lambdify((Delta, ones), db, modules="numpy")
 
     def gradient(Delta_value: np.ndarray, X_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Delta_value, X_value = np.asarray(Delta_value), np.asarray(X_value)
@@ -38,7 +44,8 @@ def dense_gradient_function(
             raise ValueError(f"Delta must have shape (n_samples, {n_out}), got {Delta_value.shape}")
         if X_value.shape != (Delta_value.shape[0], n_in):
             raise ValueError(f"X must have shape ({Delta_value.shape[0]}, {n_in}), got {X_value.shape}")
-        return np.asarray(f_W(Delta_value, X_value)), Delta_value.sum(axis=0)
+        column = np.ones((Delta_value.shape[0], 1), dtype=Delta_value.dtype)
+        return np.asarray(f_W(Delta_value, X_value)), np.asarray(f_b(Delta_value, column)).reshape(n_out)
 
     return gradient
 
