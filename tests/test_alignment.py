@@ -201,3 +201,15 @@ def test_bad_input_names_the_argument():
         trainer.fit(X, y, record_every=0)
     with pytest.raises(ValueError, match="sizes"):
         feedback_matrices([5], "fa")
+
+
+def test_regression_network_trains_and_records_no_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    Y = X @ rng.normal(size=(3, 2))
+    net = MLP([3, 8, 2], hidden="tanh", output="identity", loss="mse", seed=0)
+    hist = AlignmentTrainer(net, "fa", seed=1, optimizer=SGD(lr=0.05)).fit(
+        X, Y, epochs=5, batch_size=8, validation=(X, Y)
+    )
+    assert hist.loss[-1] < hist.loss[0]
+    assert np.isnan(hist.accuracy).all() and np.isnan(hist.val_accuracy).all()

@@ -100,8 +100,9 @@ class AlignmentHistory:
     Attributes
     ----------
     method : the training rule.
-    loss, accuracy : per epoch, on the whole training set with the weights at the end of the epoch (epochs,).
-    val_accuracy : per epoch on the validation set (empty without one).
+    loss, accuracy : per epoch, on the whole training set with the weights at the end of the epoch (epochs,);
+        the accuracy is NaN for a regression network.
+    val_accuracy : per epoch on the validation set (empty without one; NaN for regression).
     steps : (n_records,) int; the number of minibatch steps taken when each angle was recorded (0 = start).
     angles : (n_records, L - 1) degrees between the rule's update of each hidden weight matrix
         ``W_1..W_{L-1}`` and the true gradient, both on the whole training set (all 0 for backprop; NaN
@@ -330,9 +331,10 @@ class AlignmentTrainer:
                 fangles.append(self.feedback_angles())
             logs = m.evaluate(X, Y, loss, check_input=False)
             hist.loss.append(logs["loss"])
-            hist.accuracy.append(logs["accuracy"])
+            hist.accuracy.append(logs.get("accuracy", float("nan")))  # a regression network has none
             if validation is not None:
-                hist.val_accuracy.append(m.evaluate(Xv, Yv, loss, check_input=False)["accuracy"])
+                vlogs = m.evaluate(Xv, Yv, loss, check_input=False)
+                hist.val_accuracy.append(vlogs.get("accuracy", float("nan")))
         hist.steps = np.array(steps, dtype=np.int64)
         hist.angles = np.array(angles)
         hist.feedback_angles = np.array(fangles).reshape(len(steps), -1)
