@@ -57,16 +57,15 @@ def check_array(
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
     if dtype is not None:
         dt = np.dtype(dtype)
-        if finite and arr.size and dt.kind == "f":
+        # Only a narrowing float cast can overflow (the largest int64 is far below float32's range).
+        narrowing = arr.dtype.kind == "f" and dt.kind == "f" and arr.dtype.itemsize > dt.itemsize
+        if finite and arr.size and narrowing:
             big = float(np.finfo(dt).max)
-            lo, hi = arr.min(), arr.max()
-            if (arr.dtype.kind in "iu" and (float(hi) > big or float(lo) < -big)) or (
-                arr.dtype.kind == "f" and arr.dtype.itemsize > dt.itemsize and max(-lo, hi) > big
-            ):
+            lo, hi = float(arr.min()), float(arr.max())
+            if hi > big or lo < -big:
                 raise ValueError(
-                    f"{name} holds values up to {max(abs(float(lo)), abs(float(hi))):.3g} in magnitude, "
-                    "which "
-                    f"overflow {dt.name} (largest {big:.3g}); rescale the data or use dtype='float64'"
+                    f"{name} holds values up to {max(abs(lo), abs(hi)):.3g} in magnitude, "
+                    f"which overflow {dt.name} (largest {big:.3g}); rescale the data or use dtype='float64'"
                 )
         arr = np.ascontiguousarray(arr, dtype=dt)
     return arr

@@ -117,7 +117,7 @@ class _RecurrentNet:
 
     # ------------------------------------------------------------------ validation
     def _check_X(self, X, name: str = "X") -> np.ndarray:
-        arr = check_array(X, name)
+        arr = check_array(X, name, finite=False)  # the finite check comes once, with the cast below
         if arr.ndim != 3:
             raise ValueError(
                 f"{name} must be a 3-D array of sequences (n_seq, T, n_in) with n_in={self.n_in}, "
