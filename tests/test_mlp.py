@@ -109,7 +109,12 @@ def test_gradients_match_finite_differences(hidden, output, loss, depth):
 
 
 # Inputs with the edge values a data set has: zeros, ties (repeated values, equal rows), whole numbers.
-EDGE_INPUTS = st.one_of(st.sampled_from([0.0, 1.0, -1.0, 2.0]), st.floats(-3, 3, allow_subnormal=False))
+# Nonzero inputs below 1e-3 are left out: a gradient of size 1e-23 is below the 1e-10 noise of a finite
+# difference, so the relative error would measure the noise, not backpropagation.
+EDGE_INPUTS = st.one_of(
+    st.sampled_from([0.0, 1.0, -1.0, 2.0]),
+    st.floats(-3, 3, allow_subnormal=False).filter(lambda v: v == 0 or abs(v) >= 1e-3),
+)
 
 
 @settings(max_examples=12, deadline=None)
