@@ -12,4 +12,14 @@ from tools.kernel_env import KERNEL_ENV
 
 os.environ.update(KERNEL_ENV)
 
+# Property tests draw the same examples on every run and every machine: a test that passes here passes in CI
+# (a failure found once is a failure every time, not a flake), and no example database is kept between runs.
+try:
+    from hypothesis import settings
+except ImportError:  # unit tests run without hypothesis too
+    pass
+else:
+    settings.register_profile("fbnn", derandomize=True, database=None)
+    settings.load_profile("fbnn")
+
 collect_ignore_glob = ["_build/*", "benchmarks/*", "tools/*"]
