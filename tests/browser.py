@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 LOAD_TIMEOUT_MS = 180_000
+SETTLE_TIMEOUT_MS = 30_000
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Flags for a root, offline, throw-away browser: without the background-networking ones Chromium
@@ -89,6 +90,8 @@ def serve(directory: Path) -> Iterator[str]:
 
 def check_page(context, url: str, screenshot: Path | None = None) -> list[str]:
     """Load ``url`` in a new page of the Playwright ``context``; return what a reader would find broken."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     problems: list[str] = []
     outside: list[str] = []
 
@@ -112,7 +115,14 @@ def check_page(context, url: str, screenshot: Path | None = None) -> list[str]:
         page.goto(url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
         page.wait_for_function(MATHJAX_READY_JS, timeout=LOAD_TIMEOUT_MS)
         page.evaluate(MATHJAX_DONE_JS)
-        page.wait_for_load_state("networkidle", timeout=LOAD_TIMEOUT_MS)
+        # "Network idle" is only a settling wait: what a reader sees is checked below (typeset math, loaded
+        # images, tables, requests leaving 127.0.0.1, JavaScript errors), and the fixture pages prove those
+        # checks fail. In the suite's long-lived browser one math-heavy page was seen never to report idle
+        # (standalone it settles in 5 s), so a page that does not settle in time is checked as it stands.
+        try:
+            page.wait_for_load_state("networkidle", timeout=SETTLE_TIMEOUT_MS)
+        except PlaywrightTimeoutError:
+            pass
         math = page.evaluate(RAW_MATH_JS)
         if math["raw"]:
             problems.append(f"raw math left in the visible text: {math['raw']}")
