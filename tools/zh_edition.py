@@ -58,6 +58,7 @@ FENCE = re.compile(r"^(?P<indent>\s*)(?P<mark>`{3,}|~{3,}|:{3,})")
 
 # Things a translation must carry over unchanged, because the build or the reader depends on them.
 GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+GLUE_FIGURE = re.compile(r"^\s*[`:]{3,}\{glue:[a-z]+\}\s*(\S+)", re.MULTILINE)
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$|^\s*:(?:label|name):\s*(?P<opt>\S+)\s*$", re.MULTILINE)
 ERRATUM = re.compile(r"^\s*[`:]{3,}\{erratum\}\s*(?P<ids>.*)$", re.MULTILINE)
@@ -85,8 +86,9 @@ def source(cell: dict) -> str:
 # --- The pages --------------------------------------------------------------------------------------------
 
 
-def english_pages(root: Path = ROOT) -> list[Path]:
+def english_pages(root: Path | None = None) -> list[Path]:
     """Every page of the English ``_toc.yml`` (``book/index.md`` first), as a file path, in book order."""
+    root = root or ROOT
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
 
@@ -110,8 +112,8 @@ def english_pages(root: Path = ROOT) -> list[Path]:
     return pages
 
 
-def chinese_path(english: Path, en_dir: Path = EN, zh_dir: Path = ZH) -> Path:
-    return zh_dir / english.relative_to(en_dir)
+def chinese_path(english: Path, en_dir: Path | None = None, zh_dir: Path | None = None) -> Path:
+    return (zh_dir or ZH) / english.relative_to(en_dir or EN)
 
 
 # --- Markdown pages as blocks -----------------------------------------------------------------------------
@@ -244,8 +246,11 @@ def synced_md(en_text: str, zh_text: str | None) -> str:
     return render_zh_md(blocks)
 
 
-def sync(pages: list[Path] | None = None, en_dir: Path = EN, zh_dir: Path = ZH) -> list[Path]:
+def sync(
+    pages: list[Path] | None = None, en_dir: Path | None = None, zh_dir: Path | None = None
+) -> list[Path]:
     """Bring every Chinese page in line with its English page; return the files written."""
+    en_dir, zh_dir = en_dir or EN, zh_dir or ZH
     written = []
     for page in pages or english_pages():
         target = chinese_path(page, en_dir, zh_dir)
@@ -269,7 +274,7 @@ def carried(text: str) -> dict[str, list[str]]:
     cites = [k.strip() for m in CITE.finditer(text) for k in m.group(1).split(",")]
     errata = [i for m in ERRATUM.finditer(text) for i in m.group("ids").split()]
     return {
-        "glue keys": sorted(GLUE.findall(text)),
+        "glue keys": sorted(GLUE.findall(text) + GLUE_FIGURE.findall(text)),
         "citations": sorted(cites),
         "labels": sorted(targets),
         "errata": sorted(errata),
@@ -344,8 +349,9 @@ def md_problems(en_path: Path, zh_path: Path, chapter: str) -> list[str]:
     return out
 
 
-def toc_problems(root: Path = ROOT) -> list[str]:
+def toc_problems(root: Path | None = None) -> list[str]:
     """The Chinese ``_toc.yml`` lists the English pages, in the same parts and order."""
+    root = root or ROOT
     en = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     zh_toc = root / "book" / "zh" / "_toc.yml"
     if not zh_toc.exists():
@@ -361,8 +367,9 @@ def toc_problems(root: Path = ROOT) -> list[str]:
     return []
 
 
-def problems(stems: list[str] | None = None, root: Path = ROOT) -> list[str]:
+def problems(stems: list[str] | None = None, root: Path | None = None) -> list[str]:
     """Everything that keeps the Chinese edition from being a current translation of the English book."""
+    root = root or ROOT
     en_dir, zh_dir = root / "book", root / "book" / "zh"
     out = [] if stems else toc_problems(root)
     for page in english_pages(root):
