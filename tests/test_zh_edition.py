@@ -1,8 +1,8 @@
-"""The Chinese edition (``book/zh/``) is the English book in Chinese: same code, same outputs, current prose.
+"""The Chinese edition (``book/zh/``) is the English book in Chinese: same code and outputs, current prose.
 
-``tools/zh_edition.py`` builds each Chinese notebook from its English notebook and records, for each translated
-Markdown cell (or block of a Markdown page), the hash of the English text it translates. These tests check the
-real edition, and check on copies of it that each way of falling behind is caught and named.
+``tools/zh_edition.py`` builds each Chinese notebook from its English notebook and records, for each
+translated Markdown cell (or block of a Markdown page), the hash of the English text it translates. These
+tests check the real edition, and check on copies of it that each way of falling behind is caught and named.
 """
 
 from __future__ import annotations
@@ -47,15 +47,16 @@ def test_the_chinese_toc_lists_the_english_pages_in_order():
 
 @pytest.mark.parametrize("page", NOTEBOOKS, ids=lambda p: p.stem)
 def test_code_cells_and_outputs_are_the_english_ones(page: Path):
-    """Written independently of the tool: every non-Markdown cell, outputs included, equals the English cell."""
+    """Independently of the tool: every non-Markdown cell, outputs included, equals the English cell."""
     en = json.loads(page.read_text(encoding="utf-8"))
     cn = json.loads(chinese(page).read_text(encoding="utf-8"))
-    assert [c.get("id") for c in cn["cells"]] == [c.get("id") for c in en["cells"]], "cell ids or order differ"
+    ids = [c.get("id") for c in en["cells"]]
+    assert [c.get("id") for c in cn["cells"]] == ids, "cell ids or order differ"
     for n, (e, c) in enumerate(zip(en["cells"], cn["cells"], strict=True), start=1):
         if e["cell_type"] == "markdown":
             assert c["cell_type"] == "markdown", f"cell {n} is {c['cell_type']} in Chinese"
         else:
-            assert c == e, f"{page.stem}, cell {n} (id {e.get('id')}): code or outputs differ from the English"
+            assert c == e, f"{page.stem}, cell {n} (id {e.get('id')}): code or outputs differ from English"
     assert cn["metadata"] == en["metadata"]
 
 
@@ -86,7 +87,7 @@ def test_no_chinese_cell_is_stale_or_out_of_step():
 
 
 def test_the_chinese_config_is_the_english_one_with_its_own_paths():
-    """Every setting of the English _config.yml reaches the Chinese edition, but for the ones that must differ."""
+    """Every setting of the English _config.yml reaches the Chinese edition, but those that must differ."""
     en = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     cn = yaml.safe_load((ROOT / "book" / "zh" / "_config.yml").read_text(encoding="utf-8"))
     own = {"title", "author", "exclude_patterns", "bibtex_bibfiles"}
@@ -108,7 +109,7 @@ def test_the_chinese_config_is_the_english_one_with_its_own_paths():
     assert cn["latex"]["latex_documents"]["targetname"] == "feedback-neural-networks-zh.tex"
 
 
-# --- The tool, on copies of the real edition --------------------------------------------------------------------
+# --- The tool, on copies of the real edition ----------------------------------------------------------------
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def copy_root(tmp_path: Path) -> Path:
 
 
 def translate_all(root: Path) -> None:
-    """Mark every cell and block of the copy as translated (with a Chinese text that keeps what must be kept)."""
+    """Mark every cell and block of the copy as translated (a Chinese text that keeps what must be kept)."""
     for page in zh.english_pages(root):
         target = zh.chinese_path(page, root / "book", root / "book" / "zh")
         if page.suffix == ".ipynb":
@@ -167,8 +168,8 @@ def test_an_english_paragraph_changed_after_translation_names_chapter_and_cell(c
     page.write_text(json.dumps(nb), encoding="utf-8")
     found = zh.problems(root=copy_root)
     assert found == [
-        f"chapter backprop_derivation, cell {n} (id {cell['id']}): stale, the English cell changed after it was "
-        "translated; translate it again"
+        f"chapter backprop_derivation, cell {n} (id {cell['id']}): stale, the English cell changed after it "
+        "was translated; translate it again"
     ]
 
 
@@ -179,7 +180,8 @@ def test_an_english_block_of_a_markdown_page_changed_after_translation_is_named(
     blocks[2] = blocks[2].replace("\n\n", "\n\nA new sentence.\n\n", 1)
     page.write_text("".join(blocks), encoding="utf-8")
     found = zh.problems(root=copy_root)
-    assert len(found) == 1 and found[0].startswith("chapter notation, block 3 (") and "stale" in found[0], found
+    assert len(found) == 1, found
+    assert found[0].startswith("chapter notation, block 3 (") and "stale" in found[0], found
 
 
 def test_whitespace_around_an_english_cell_does_not_make_it_stale(copy_root: Path):
@@ -200,7 +202,8 @@ def test_a_changed_code_cell_or_output_is_caught(copy_root: Path):
     cell["outputs"][0].setdefault("metadata", {})["changed"] = True
     page.write_text(json.dumps(nb), encoding="utf-8")
     assert zh.problems(root=copy_root) == [
-        f"chapter case_study, cell {n} (id {cell['id']}): code or outputs differ from the English notebook (run sync)"
+        f"chapter case_study, cell {n} (id {cell['id']}): code or outputs differ from the English notebook "
+        "(run sync)"
     ]
     zh.sync([page], copy_root / "book", copy_root / "book" / "zh")
     assert zh.problems(root=copy_root) == []
@@ -213,7 +216,8 @@ def test_a_new_english_chapter_without_a_chinese_one_fails(copy_root: Path):
     (copy_root / "_toc.yml").write_text(toc.replace("- file: book/model\n", "- file: book/model\n"
                                                     "      - file: book/new_chapter\n"), encoding="utf-8")
     found = zh.problems(root=copy_root)
-    assert "chapter new_chapter: no Chinese page book/zh/new_chapter.ipynb (run sync, then translate)" in found
+    missing = "chapter new_chapter: no Chinese page book/zh/new_chapter.ipynb (run sync, then translate)"
+    assert missing in found
     assert "book/zh/_toc.yml does not list the English pages in the same parts and order" in found
 
 
@@ -247,7 +251,7 @@ def test_a_translation_that_drops_what_the_build_needs_is_caught(english: str, c
     assert zh.compare_carried(english, english, "chapter x, cell 1") == []
 
 
-# --- Export, import and the blocks of a Markdown page -----------------------------------------------------------
+# --- Export, import and the blocks of a Markdown page -------------------------------------------------------
 
 
 @pytest.mark.parametrize("page", [p for p in EN_PAGES if p.suffix == ".md"], ids=lambda p: p.stem)
@@ -298,7 +302,8 @@ def test_export_then_import_records_the_exported_hash(tmp_path: Path, monkeypatc
     cell["source"] = zh.source(cell) + " One more sentence."
     page.write_text(json.dumps(en), encoding="utf-8")
     zh.import_file("model", translated)
-    assert any(p.startswith(f"chapter model, cell {n} ") and "stale" in p for p in zh.problems(["model"], root=root))
+    found = zh.problems(["model"], root=root)
+    assert any(p.startswith(f"chapter model, cell {n} ") and "stale" in p for p in found), found
 
 
 def test_import_refuses_a_cell_the_chapter_does_not_have():
