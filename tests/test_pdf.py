@@ -66,13 +66,23 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def page_title(page: str) -> str:
+def edition_pages(edition: str) -> list[Path]:
+    """Every toc page of an edition, root first, as a source path without suffix (``book/zh/x``)."""
+    folder = ROOT / "book" if edition == "en" else ROOT / "book" / edition
+    return [folder / Path(page).name for page in toc_files()]
+
+
+def edition_notebooks(edition: str) -> list[Path]:
+    return [p.with_suffix(".ipynb") for p in edition_pages(edition) if p.with_suffix(".ipynb").exists()]
+
+
+def page_title(page: Path) -> str:
     """The title a toc page starts with, as plain text (Markdown emphasis, code and links removed)."""
-    path = ROOT / (page + ".md")
+    path = page.with_suffix(".md")
     if path.exists():
         lines = path.read_text(encoding="utf-8").splitlines()
     else:
-        nb = json.loads((ROOT / (page + ".ipynb")).read_text(encoding="utf-8"))
+        nb = json.loads(page.with_suffix(".ipynb").read_text(encoding="utf-8"))
         lines = [line for c in nb["cells"] if c["cell_type"] == "markdown"
                  for line in "".join(c["source"]).splitlines()]
     heading = next(line for line in lines if line.startswith("# "))[2:]
@@ -80,7 +90,7 @@ def page_title(page: str) -> str:
     return re.sub(r"[`*_]", "", heading).strip()
 
 
-def chapter_pages(pdf_path: Path) -> dict[str, int]:
+def chapter_pages(pdf_path: Path, edition: str) -> dict[str, int]:
     """The page on which each toc page starts as a chapter, found by its title at the top of a chapter page.
 
     Chapter starts come from the PDF's named destinations (``chapter.N``); the root page is the title page.
@@ -90,20 +100,21 @@ def chapter_pages(pdf_path: Path) -> dict[str, int]:
     starts = sorted({int(m.group(1)) for m in re.finditer(r'^\s*(\d+) \[.*\] "chapter\.\d+"', dests, re.M)})
     pages = _pages(pdf_path)
     found = {}
-    for page in toc_files():
+    sources = edition_pages(edition)
+    for page in sources:
         title = _squash(page_title(page)).casefold()
-        candidates = [1] if page == toc_files()[0] else starts
+        candidates = [1] if page == sources[0] else starts
         for number in candidates:
-            # The chapter head ("CHAPTER EIGHT" and the title, upper-cased) opens the page.
+            # The chapter head ("CHAPTER EIGHT" or "第 8 章", and the title) opens the page.
             if title in _squash(pages[number - 1])[: len(title) + 40].casefold():
-                found[page] = number
+                found[page.name] = number
                 break
     return found
 
 
 def test_every_chapter_starts_with_its_title(pdf: build_pdf.PdfBuild):
-    found = chapter_pages(pdf.pdf)
-    missing = [page_title(p) for p in toc_files() if p not in found]
+    found = chapter_pages(pdf.pdf, pdf.edition.name)
+    missing = [page_title(p) for p in edition_pages(pdf.edition.name) if p.name not in found]
     assert not missing, f"chapters whose title opens no chapter page of {pdf.pdf.name}: {missing}"
 
 
@@ -157,13 +168,13 @@ def test_no_text_runs_off_the_page(pdf: build_pdf.PdfBuild):
     assert not words, f"text off the page in {pdf.pdf.name} (page, word, right edge, pt): {words[:20]}"
 
 
-def _inline_glue() -> list[tuple[str, str]]:
+def _inline_glue(edition: str) -> list[tuple[str, str]]:
     """(page, text) for every value the prose pastes with {glue:text} or {glue:}, as the HTML shows it."""
     from myst_nb.core.variables import format_plain_text
 
     role = re.compile(r"\{glue(?::text)?\}`([A-Za-z0-9_]+)(?::([^`]*))?`")
     shown = []
-    for path in toc_notebooks():
+    for path in edition_notebooks(edition):
         nb = json.loads(path.read_text(encoding="utf-8"))
         stored: dict[str, str] = {}
         for cell in nb["cells"]:
@@ -181,10 +192,8 @@ def _inline_glue() -> list[tuple[str, str]]:
 
 
 def test_glued_values_read_as_in_the_html(pdf: build_pdf.PdfBuild):
-    if pdf.edition.name != "en":
-        pytest.skip("the Chinese edition's glued values are checked against the English ones elsewhere")
     text = _squash(_text(pdf.pdf))
-    values = _inline_glue()
+    values = _inline_glue(pdf.edition.name)
     assert len(values) > 50, f"only {len(values)} glued values found: the glue scan is broken"
     missing = [(page, value) for page, value in values if _squash(value) not in text]
     assert not missing, f"glued values not in {pdf.pdf.name} as the HTML shows them: {missing[:20]}"
@@ -199,22 +208,17 @@ def test_chinese_text_extracts_as_chinese(pdf: build_pdf.PdfBuild):
         assert share > 0.3, f"only {share:.0%} of the Chinese PDF's letters are Chinese"
 
 
-def _find_page(pages: list[str], needle: str, after: int = 0) -> int:
-    squashed = _squash(needle)
-    for number, page in enumerate(pages, start=1):
-        if number > after and squashed in _squash(page):
-            return number
-    raise AssertionError(f"no page of the PDF contains {needle!r}")
-
-
 def test_page_images_of_three_representative_pages(pdf: build_pdf.PdfBuild):
     pages = _pages(pdf.pdf)
     listing = subprocess.run(["pdfimages", "-list", str(pdf.pdf)], capture_output=True, text=True, check=True)
     with_figure = sorted({int(row.split()[0]) for row in listing.stdout.splitlines()[2:]})
-    starts = chapter_pages(pdf.pdf)
+    starts = chapter_pages(pdf.pdf, pdf.edition.name)
+    after_errata = [n for n in starts.values() if n > starts["errata"]]
+    errata_pages = range(starts["errata"], min(after_errata, default=len(pages)))
     chosen = {
-        "derivation": starts["book/backprop_derivation"] + 1,
-        "wide-table": _find_page(pages, "The table", after=starts["book/errata"]),
+        "derivation": starts["backprop_derivation"] + 1,
+        # The errata table lists the article's sections: its page is the errata chapter's page with most "§".
+        "wide-table": max(errata_pages, key=lambda n: pages[n - 1].count("§")),
         "figure": with_figure[len(with_figure) // 2],
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
