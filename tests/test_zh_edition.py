@@ -86,6 +86,11 @@ def test_no_chinese_cell_is_stale_or_out_of_step():
     assert not found, "the Chinese edition is out of step:\n" + "\n".join(found[:40])
 
 
+def test_every_cell_is_translated():
+    found = [p for p in zh.problems() if p.endswith(": untranslated")]
+    assert not found, f"{len(found)} cells or blocks are not translated yet:\n" + "\n".join(found[:40])
+
+
 def test_the_chinese_config_is_the_english_one_with_its_own_paths():
     """Every setting of the English _config.yml reaches the Chinese edition, but those that must differ."""
     en = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -324,3 +329,52 @@ def test_check_names_an_unknown_chapter(capsys: pytest.CaptureFixture):
     with pytest.raises(SystemExit):
         zh.main(["check", "no_such_chapter"])
     assert "unknown chapter(s) ['no_such_chapter']" in capsys.readouterr().err
+
+
+# --- Chinese prose in the browser ---------------------------------------------------------------------------
+
+
+def _cjk_lines():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cjk_lines", ROOT / "book" / "_ext" / "cjk_lines.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("反向传播\n算法", "反向传播算法"),
+        ("误差，\n  然后", "误差，然后"),
+        ("用 NumPy\n计算", "用 NumPy\n计算"),  # a Latin word before the break keeps its space
+        ("the loss\nfunction", "the loss\nfunction"),
+        ("梯度\n（见上）", "梯度（见上）"),
+        ("第一段。\n\n第二段", "第一段。\n\n第二段"),
+    ],
+)
+def test_line_breaks_between_chinese_characters_are_dropped(text: str, joined: str):
+    assert _cjk_lines().join_cjk_lines(text) == joined
+
+
+def _paragraph(*parts):
+    from docutils import nodes
+
+    para = nodes.paragraph()
+    for part in parts:
+        para += nodes.Text(part) if isinstance(part, str) else part
+    return para
+
+
+def test_spaces_between_chinese_and_a_chinese_link_are_dropped_but_not_around_latin_or_code():
+    from docutils import nodes
+
+    tighten = _cjk_lines().tighten
+    para = _paragraph("见 ", nodes.reference("", "记号"), " 一页；用 ", nodes.literal("", "fbnn"), " 计算 ",
+                      nodes.reference("", "NumPy"), " 的数组。")
+    tighten(para)
+    assert para.astext() == "见记号一页；用 fbnn 计算 NumPy 的数组。"
+    code = nodes.literal_block("", "x = 1  # 注释\n说明")
+    tighten(code)
+    assert code.astext() == "x = 1  # 注释\n说明"
