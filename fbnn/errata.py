@@ -12,10 +12,17 @@ one place (:mod:`fbnn.casestudy`).
 
 Corrections are MyST Markdown (``{cite}`` and ``{doc}`` roles, inline math); :func:`plain` turns them into
 text for a terminal.
+
+A translated edition (e.g. the Chinese one, language ``zh``) adds ``says_zh`` and ``correction_zh`` to a
+record and ``zh_of``, the :func:`source_sha` of the English text they translate; :func:`translation_problems`
+reports a record whose translation is missing, stale (its English changed since) or drops or adds a
+placeholder, role target, citation, formula or code span. The fixed words of the boxes and the table
+(titles, verdict names, headers) are printed in the edition's language too (:data:`VERDICT_NAMES`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import tomllib
@@ -43,6 +50,10 @@ __all__ = [
     "render_table",
     "plain",
     "format_value",
+    "VERDICT_NAMES",
+    "box_title",
+    "source_sha",
+    "translation_problems",
 ]
 
 DATA_PATH = Path(__file__).parent / "data" / "errata.toml"
@@ -51,11 +62,65 @@ DATA_PATH = Path(__file__).parent / "data" / "errata.toml"
 _PLACEHOLDER = re.compile(r"\{\{([a-z0-9_]+)\}\}")
 _FIELDS = ("section", "chapter", "verdict", "quote", "printed", "says", "correction", "same_as")
 _REQUIRED = ("section", "chapter", "verdict", "quote", "correction")
-# A translation adds says_<lang> and correction_<lang> (e.g. correction_zh).
-_TRANSLATED = re.compile(r"^(says|correction)_([a-z]{2})$")
+# A translation adds says_<lang> and correction_<lang> (e.g. correction_zh), and <lang>_of (e.g. zh_of): the
+# source_sha of the English text it translates.
+_TRANSLATED = re.compile(r"^(?:(?:says|correction)_[a-z]{2}|[a-z]{2}_of)$")
 
 VERDICTS: tuple[str, ...] = ("correct", "wrong", "unsupported", "unverifiable")
 """Allowed verdicts: right as stated; false; asserted without evidence; not checkable."""
+
+VERDICT_NAMES: dict[str, dict[str, str]] = {
+    "zh": {"correct": "正确", "wrong": "错误", "unsupported": "缺乏依据", "unverifiable": "无法核实"},
+}
+"""The verdicts as a translated edition prints them, by language (English prints :data:`VERDICTS`)."""
+
+# Every fixed word the boxes and the table print, by language ("" is English, the book's own language).
+_WORDS: dict[str, dict[str, str]] = {
+    "": {
+        "title": "What the article says / What is right",
+        "title_sections": " ({})",
+        "says": "**{section}, the article says** {quote}",
+        "printed": " (printed: {printed})",
+        "meaning": ": {says}",
+        "verdict": "**Verdict: {verdict}.**",
+        "header": "| § | The article says | Verdict | What is right |",
+        "see": " See {link}.",
+        "sep": ", ",
+    },
+    "zh": {
+        "title": "原文说 / 正确的说法",
+        "title_sections": "（{}）",
+        "says": "**原文{section}说**{quote}",
+        "printed": "（原文印作 {printed}）",
+        "meaning": "：{says}",
+        "verdict": "**判定：{verdict}。**",
+        "header": "| § | 原文说 | 判定 | 正确的说法 |",
+        "see": "详见{link}。",
+        "sep": "、",
+    },
+}
+# Sections that are not numbered (the numbered ones, "§4.4", read the same in every language).
+_SECTION_NAMES = {
+    "zh": {"opening": "开篇", "keywords": "关键词", "abstract": "摘要", "references": "参考文献"},
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _WORDS.get(lang, _WORDS[""])
+
+
+def _section(section: str, lang: str) -> str:
+    return _SECTION_NAMES.get(lang, {}).get(section, section)
+
+
+def _section_in_text(section: str, lang: str) -> str:
+    # Chinese puts a space between its characters and "§4.4" (as between Chinese and Latin letters or digits).
+    name = _section(section, lang)
+    return f" {name} " if lang == "zh" and name.startswith("§") else name
+
+
+def _verdict(verdict: str, lang: str) -> str:
+    return VERDICT_NAMES.get(lang, {}).get(verdict, verdict)
 
 
 def format_value(value: object) -> str:
@@ -286,6 +351,7 @@ def label(record: Record | str) -> str:
 
 
 _ROLE = re.compile(r"\{(\w+)(?::\w+)?\}`([^`]*)`")
+_ROLE_FULL = re.compile(r"\{(\w+(?::\w+)?)\}`([^`]*)`")  # the role with its variant: {cite:t}
 
 
 def plain(text: str) -> str:
@@ -302,21 +368,36 @@ def plain(text: str) -> str:
     return re.sub(r"\*\*|\*|\$|`", "", text)
 
 
-def _quoted(r: Record) -> str:
+def _quoted(r: Record, lang: str = "") -> str:
     said = f"“{r.quote}”"
     if r.printed and r.printed not in r.quote:
-        said += f" (printed: {r.printed})"
+        said += _words(lang)["printed"].format(printed=r.printed)
     return said
+
+
+def box_title(records: Iterable[Record], lang: str = "") -> str:
+    """The title of a box that shows ``records``: "What the article says / What is right (§4.4)", in language
+    ``lang`` (e.g. ``"zh"``) where the book has its words (English otherwise)."""
+    sections: list[str] = []
+    for r in records:
+        name = _section(r.section, lang)
+        if name not in sections:
+            sections.append(name)
+    words = _words(lang)
+    return words["title"] + words["title_sections"].format(words["sep"].join(sections))
 
 
 def render_box(record: Record, lang: str = "") -> str:
     """The body of a record's box in the book, as MyST Markdown: the article's words and what is right
-    (translated fields for ``lang`` where the record has them)."""
-    said = f"**{record.section}, the article says** {_quoted(record)}"
+    (in language ``lang``, e.g. ``"zh"``: its fixed words, and the record's translated fields if it has
+    them)."""
+    words = _words(lang)
+    said = words["says"].format(section=_section_in_text(record.section, lang), quote=_quoted(record, lang))
     says = record.translated("says", lang)
     if says:
-        said += f": {' '.join(says.split())}"
-    return f"{said}\n\n**Verdict: {record.verdict}.** {record.correction_text(lang)}\n"
+        said += words["meaning"].format(says=" ".join(says.split()))
+    verdict = words["verdict"].format(verdict=_verdict(record.verdict, lang))
+    return f"{said}\n\n{verdict} {record.correction_text(lang)}\n"
 
 
 def _cell(text: str) -> str:
@@ -324,20 +405,97 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_table(records: Iterable[Record] | None = None, *, links: bool = True) -> str:
+def render_table(
+    records: Iterable[Record] | None = None,
+    *,
+    links: bool = True,
+    lang: str = "",
+    titles: dict[str, str] | None = None,
+) -> str:
     """The errata as a MyST Markdown table: section, the article's words, verdict, correction and where the
     book treats it.
 
     Four columns, so that the table fits the page. With ``links=True`` (for the book) the correction ends with
-    a ``{ref}`` link to the record's box in its chapter; with ``links=False`` (for a terminal) the text is
-    plain and names the chapter's stem.
+    a ``{ref}`` link to the record's box in its chapter, shown as ``titles[chapter]`` (the chapter's stem with
+    spaces if ``titles`` lacks it); with ``links=False`` (for a terminal) the text is plain and names the
+    chapter's stem. ``lang`` (e.g. ``"zh"``) prints the fixed words and the records' translations in that
+    language.
     """
     rows = RECORDS if records is None else tuple(records)
-    lines = ["| § | The article says | Verdict | What is right |", "|---|---|---|---|"]
+    titles = titles or {}
+    words = _words(lang)
+    lines = [words["header"], "|---|---|---|---|"]
     for r in rows:
         if links:
-            right = f"{r.correction_text()} See {{ref}}`{r.chapter.replace('_', ' ')} <{label(r)}>`."
+            shown = titles.get(r.chapter) or r.chapter.replace("_", " ")
+            see = words["see"].format(link=f"{{ref}}`{shown} <{label(r)}>`")
+            right = f"{r.correction_text(lang)}{see}"
         else:
-            right = f"{plain(r.correction_text())} See {r.chapter}."
-        lines.append(f"| {_cell(r.section)} | {_cell(_quoted(r))} | **{r.verdict}** | {_cell(right)} |")
+            right = f"{plain(r.correction_text(lang))}{words['see'].format(link=r.chapter)}"
+        section, verdict = _section(r.section, lang), _verdict(r.verdict, lang)
+        lines.append(f"| {_cell(section)} | {_cell(_quoted(r, lang))} | **{verdict}** | {_cell(right)} |")
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ translations, kept in step
+
+
+def source_sha(record: Record) -> str:
+    """The hash a translation of ``record`` records (its ``<lang>_of`` field): the first 12 hex digits of the
+    SHA-256 of the English ``says`` and ``correction``, each with its whitespace collapsed (re-wrapping a line
+    changes nothing; changing a word makes every translation of the record stale)."""
+    text = " ".join(record.says.split()) + "\n" + " ".join(record.correction.split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+_CODE = re.compile(r"`[^`]+`")
+_MATH = re.compile(r"\$[^$]+\$")
+
+
+def _carried(text: str) -> Counter:
+    """What a translation must carry over unchanged: placeholders, role targets (each citation key on its
+    own), formulas and code spans."""
+    found: Counter = Counter("{{" + name + "}}" for name in _PLACEHOLDER.findall(text))
+    for m in _ROLE_FULL.finditer(text):
+        role, body = m.group(1), m.group(2)
+        target = re.match(r"(?:.*?)\s*<([^>]+)>$", body)
+        body = target.group(1) if target and role != "cite" else body
+        keys = body.split(",") if role.startswith("cite") else [body]
+        found.update(f"{{{role}}}{k.strip()}" for k in keys)
+    # A formula or a code span may be said once in Chinese where English says it twice: each counts once.
+    rest = _ROLE_FULL.sub(" ", text)
+    found.update(set(_MATH.findall(rest)))
+    found.update(set(_CODE.findall(_MATH.sub(" ", rest))))
+    return found
+
+
+def translation_problems(record: Record, lang: str = "zh") -> list[str]:
+    """What is wrong with the ``lang`` translation of ``record`` (an empty list if nothing): a missing field,
+    a stale translation (the English changed after it was made: ``<lang>_of`` is not :func:`source_sha`), or a
+    placeholder, role target, citation key, formula or code span that the translation drops or adds. Each
+    problem names the record."""
+    t = record.translations
+    wanted = [name for name in ("says", "correction") if getattr(record, name)]
+    problems = [f"record {record.id!r}: no {name}_{lang}" for name in wanted if not t.get(f"{name}_{lang}")]
+    problems += [
+        f"record {record.id!r}: {k} but no English {k.split('_')[0]}"
+        for k in (f"says_{lang}", f"correction_{lang}")
+        if t.get(k) and not getattr(record, k.split("_")[0])
+    ]
+    if not t.get(f"{lang}_of"):
+        problems.append(f"record {record.id!r}: no {lang}_of (the hash of the English it translates)")
+    elif t[f"{lang}_of"] != source_sha(record):
+        problems.append(
+            f"record {record.id!r}: stale translation: its English changed since it was translated "
+            f"({lang}_of = {t[f'{lang}_of']!r}, the English now hashes to {source_sha(record)!r}); "
+            f"re-translate says_{lang}/correction_{lang} and update {lang}_of"
+        )
+    for name in wanted:
+        translated = t.get(f"{name}_{lang}", "")
+        if not translated:
+            continue
+        english, other = _carried(getattr(record, name)), _carried(translated)
+        dropped, added = sorted((english - other).elements()), sorted((other - english).elements())
+        if dropped or added:
+            problems.append(f"record {record.id!r}: {name}_{lang} drops {dropped} and adds {added}")
+    return problems
