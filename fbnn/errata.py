@@ -82,7 +82,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "says": "**{section}, the article says** {quote}",
         "printed": " (printed: {printed})",
         "meaning": ": {says}",
-        "verdict": "**Verdict: {verdict}.**",
+        "verdict": "**Verdict: {verdict}.** ",
         "header": "| § | The article says | Verdict | What is right |",
         "see": " See {link}.",
         "sep": ", ",
@@ -93,7 +93,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "says": "**原文{section}说**{quote}",
         "printed": "（原文印作 {printed}）",
         "meaning": "：{says}",
-        "verdict": "**判定：{verdict}。**",
+        # "**判定：错误。**文章" would not close the bold: markdown ends ** after punctuation only before a
+        # space or punctuation, and Chinese puts no space there.
+        "verdict": "**判定：{verdict}**。",
         "header": "| § | 原文说 | 判定 | 正确的说法 |",
         "see": "详见{link}。",
         "sep": "、",
@@ -397,7 +399,7 @@ def render_box(record: Record, lang: str = "") -> str:
     if says:
         said += words["meaning"].format(says=" ".join(says.split()))
     verdict = words["verdict"].format(verdict=_verdict(record.verdict, lang))
-    return f"{said}\n\n{verdict} {record.correction_text(lang)}\n"
+    return f"{said}\n\n{verdict}{record.correction_text(lang)}\n"
 
 
 def _cell(text: str) -> str:
