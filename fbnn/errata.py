@@ -93,10 +93,10 @@ _WORDS: dict[str, dict[str, str]] = {
         "says": "**原文{section}说**{quote}",
         "printed": "（原文印作 {printed}）",
         "meaning": "：{says}",
-        # "**判定：错误。**文章" would not close the bold: markdown ends ** after punctuation only before a
+        # "**结论：错误。**文章" would not close the bold: markdown ends ** after punctuation only before a
         # space or punctuation, and Chinese puts no space there.
-        "verdict": "**判定：{verdict}**。",
-        "header": "| § | 原文说 | 判定 | 正确的说法 |",
+        "verdict": "**结论：{verdict}**。",
+        "header": "| § | 原文说 | 结论 | 正确的说法 |",
         "see": "详见{link}。",
         "sep": "、",
     },

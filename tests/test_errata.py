@@ -428,7 +428,7 @@ def test_loader_reads_fields_and_translations(tmp_path):
     assert records[0].says == "s" and records[0].translations == {"correction_zh": "中"}
     assert records[1].correction_text() == "It is 2.5." and records[1].same_as == "a"
     # A translation replaces the English field in its language only, placeholders filled the same way.
-    assert errata.render_box(records[0], lang="zh").endswith("**判定：错误**。中\n")
+    assert errata.render_box(records[0], lang="zh").endswith("**结论：错误**。中\n")
     assert errata.render_box(records[0], lang="fr").endswith("**Verdict: wrong.** c\n")
     assert errata.render_box(records[0]).endswith("**Verdict: wrong.** c\n")
 

@@ -154,7 +154,7 @@ def test_chinese_boxes_print_no_fixed_english_word():
         box = errata.render_box(r, "zh")
         said, verdict = box.split("\n\n")
         assert said.startswith(f"**原文{errata._section_in_text(r.section, 'zh')}说**“{r.quote}”"), said
-        assert verdict.startswith(f"**判定：{errata.VERDICT_NAMES['zh'][r.verdict]}**。")
+        assert verdict.startswith(f"**结论：{errata.VERDICT_NAMES['zh'][r.verdict]}**。")
         assert r.correction_text("zh") in verdict and "{{" not in box
         # The quote and the article's printed numbers may hold Latin words; the rest is the box's own text.
         assert not ENGLISH_WORDS.search(box.replace(r.quote, "").replace(r.printed, "")), (r.id, box)
@@ -185,7 +185,7 @@ def test_chinese_table():
     rows = translated()
     table = errata.render_table(rows, lang="zh", titles={"case_study": "案例研究（原文 §4.4）"})
     lines = table.splitlines()
-    assert lines[0] == "| § | 原文说 | 判定 | 正确的说法 |" and len(lines) == len(rows) + 2
+    assert lines[0] == "| § | 原文说 | 结论 | 正确的说法 |" and len(lines) == len(rows) + 2
     for line, r in zip(lines[2:], rows, strict=True):
         cells = re.split(r"(?<!\\)\|", line)[1:-1]
         assert len(cells) == 4, line
