@@ -225,8 +225,8 @@ def _chinese_runs(edition: str) -> list[tuple[Path, str]]:
         else:
             nb = json.loads(page.with_suffix(".ipynb").read_text(encoding="utf-8"))
             prose = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-        # Quotes may be set in other glyphs or split by a link: leave them out.
-        prose = re.sub(r"[“「][^”」]*[”」]", "", prose)
+        # Quotes may be set in other glyphs or split by a link: a quote ends a run.
+        prose = re.sub(r"[“「][^”」]*[”」]", "\n", prose)
         first = run.search(prose)
         if first:
             found.append((page, first.group(0)))
