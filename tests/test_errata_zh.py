@@ -30,6 +30,12 @@ def translated() -> list[errata.Record]:
     return [r for r in errata.RECORDS if any(k.endswith("zh") or k == "zh_of" for k in r.translations)]
 
 
+def test_every_record_is_translated():
+    # With the check below, this fails for a new record, or one whose Chinese was removed, naming it.
+    missing = [r.id for r in errata.RECORDS if r not in translated()]
+    assert not missing, f"records with no Chinese (add says_zh, correction_zh and zh_of): {missing}"
+
+
 def test_translated_records_are_current_and_carry_over_targets():
     problems = [p for r in translated() for p in errata.translation_problems(r, "zh")]
     assert not problems, "\n".join(problems)
