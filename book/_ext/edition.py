@@ -1,13 +1,18 @@
 """The two editions of the book (English and Chinese) as one site.
 
 The English book is built at the site's root (its pages under ``book/``), the Chinese one under ``zh/``
-(``tools/build_site.py``). This extension, used by both, does three things:
+(``tools/build_site.py``). This extension, used by both, does four things:
 
 * puts a link to the same page in the other edition at the top of every page (the language switch);
 * gives the role ``{other-edition}`text``` for prose that points to the other edition's copy of the page it
   is on (a link on the web, plain text in print, where the other edition is another PDF);
 * puts this checkout's folder first on ``sys.path``, so autodoc documents this ``fbnn`` and never one
-  installed elsewhere (the Chinese book's root is ``book/zh/``, which Jupyter Book would put there instead).
+  installed elsewhere (the Chinese book's root is ``book/zh/``, which Jupyter Book would put there instead);
+* teaches the Chinese edition's search the book's terms. Sphinx's Chinese search (``sphinx.search.zh``)
+  splits text into words with ``jieba`` (without it, it indexes Latin words only), whose dictionary cuts
+  反向传播 into 反向 + 传播; a reader's query is looked up whole, so 反向传播 would find nothing. Each
+  Chinese name of the glossary (``book/glossary.md``, "term (中文名)") is added to jieba's dictionary, so it
+  is indexed as a word (and its parts still are, by jieba's search mode).
 
 Configured in ``_config.yml`` under ``sphinx.config.fbnn_edition``::
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +38,27 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxRole
 
 REPO = Path(__file__).resolve().parents[2]
+GLOSSARY = REPO / "book" / "glossary.md"
+# A glossary entry's term line: "backpropagation (反向传播)". Names with a space or Latin letters
+# ("Elman 网络") are left out: jieba splits text at spaces anyway.
+GLOSSARY_NAME = re.compile(r"^[A-Za-z][^\n]*\(([\u4e00-\u9fff]+)\)[ \t]*$", re.MULTILINE)
+
+
+def glossary_chinese_names(path: Path = GLOSSARY) -> list[str]:
+    """The Chinese names of the glossary's terms, in the glossary's order."""
+    return GLOSSARY_NAME.findall(path.read_text(encoding="utf-8"))
+
+
+def teach_search_the_terms(app: Sphinx, config) -> None:
+    """For a Chinese build, add the glossary's Chinese names to jieba's dictionary (see the module text)."""
+    if not str(config.language or "").startswith("zh"):
+        return
+    try:
+        import jieba
+    except ImportError:  # Sphinx's Chinese search then indexes no Chinese word; the site tests fail on that
+        return
+    for name in glossary_chinese_names():
+        jieba.add_word(name)
 
 
 def other_url(conf: dict, docname: str) -> str | None:
@@ -83,4 +110,5 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("fbnn_edition", {}, "html")
     app.add_role("other-edition", OtherEditionRole())
     app.connect("html-page-context", add_switch)
+    app.connect("config-inited", teach_search_the_terms)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
