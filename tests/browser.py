@@ -1,15 +1,18 @@
 """Look at built pages the way a reader's browser does (headless Chromium driven by Playwright).
 
 ``check_page`` returns a list of problems for one page: math left untypeset, images that did not load,
-JavaScript errors, tables wider than the page, and any request that tried to leave 127.0.0.1 (such
-requests are blocked, so a test run never touches the network).
+JavaScript errors, tables wider than the page, Chinese text not drawn by a font that has Chinese glyphs
+(empty boxes, "tofu"), and any request that tried to leave 127.0.0.1 (such requests are blocked, so a test
+run never touches the network).
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +62,81 @@ MATHJAX_READY_JS = """() => (window.MathJax === undefined)
 
 
 MATHJAX_DONE_JS = "() => window.MathJax === undefined || window.MathJax.startup.promise.then(() => true)"
+
+# Every visible element with Chinese characters in its own text (its child text nodes: the unit Chromium
+# reports fonts for) is marked data-fbnn-cjk=N; returns, per element, how many Chinese characters it shows.
+# Elements of the article come first, then those of the navigation, which is the same on every page.
+MARK_CJK_JS = r"""(limit) => {
+  const han = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
+  const found = new Map();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+    const n = (t.data.match(han) || []).length;
+    const el = t.parentElement;
+    if (!n || !el || el.closest('script, style, noscript, mjx-container') || !el.checkVisibility()) continue;
+    const rec = found.get(el) || {han: 0, text: ''};
+    rec.han += n;
+    rec.text += t.data;
+    found.set(el, rec);
+  }
+  const main = document.querySelector('main, article') || document.body;
+  const els = [...found.keys()];
+  const ordered = els.filter(e => main.contains(e)).concat(els.filter(e => !main.contains(e)));
+  return ordered.slice(0, limit).map((el, i) => {
+    el.setAttribute('data-fbnn-cjk', String(i));
+    const rec = found.get(el);
+    return {han: rec.han, text: rec.text.trim().slice(0, 30)};
+  });
+}"""
+# Elements checked per page: each costs a round trip to the browser; the article's first ones and the
+# navigation's show whether the page's fonts draw Chinese.
+CJK_ELEMENTS_PER_PAGE = 40
+# Font families known to have Chinese glyphs, for a machine without fontconfig's fc-list.
+CJK_FONT_NAMES = re.compile(r"CJK|WenQuanYi|Source Han|Noto Sans SC|Noto Serif SC|AR PL|Droid Sans Fallback|"
+                            r"PingFang|Hiragino|Microsoft YaHei|SimSun|SimHei|Heiti|Songti|STHeiti", re.I)
+
+
+@functools.cache
+def cjk_font_families() -> frozenset[str]:
+    """Every font family that fontconfig (Chromium's font source on Linux) says covers Chinese (lang=zh)."""
+    fc = shutil.which("fc-list")
+    if fc is None:
+        return frozenset()
+    out = subprocess.run([fc, ":lang=zh", "family"], capture_output=True, text=True, timeout=60).stdout
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(",") if name.strip())
+
+
+def is_cjk_font(family: str) -> bool:
+    return family in cjk_font_families() or bool(CJK_FONT_NAMES.search(family))
+
+
+def chinese_font_problems(context, page) -> list[str]:
+    """Elements whose Chinese characters are not all drawn by a CJK font (Chromium's own account, through
+    the DevTools protocol's CSS.getPlatformFontsForNode: the fonts that drew an element's text, with glyph
+    counts). A font without Chinese glyphs draws empty boxes; Chromium then names the Latin font it fell
+    back to. Returns ``["no Chinese text ..."]`` for nothing found; the caller decides if that matters."""
+    marked = page.evaluate(MARK_CJK_JS, CJK_ELEMENTS_PER_PAGE)
+    if not marked:
+        return ["no visible Chinese text found"]
+    session = context.new_cdp_session(page)
+    problems: list[str] = []
+    try:
+        session.send("DOM.enable")
+        session.send("CSS.enable")
+        root = session.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        for i, element in enumerate(marked):
+            node = session.send("DOM.querySelector", {"nodeId": root, "selector": f'[data-fbnn-cjk="{i}"]'})
+            fonts = session.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+            drawn = sum(f["glyphCount"] for f in fonts if is_cjk_font(f["familyName"]))
+            if drawn < element["han"]:
+                used = ", ".join(f"{f['familyName']} ({f['glyphCount']} glyphs)" for f in fonts) or "none"
+                problems.append(f"Chinese text not drawn by a CJK font: {element['text']!r} "
+                                f"has {element['han']} Chinese characters, fonts used: {used}")
+                if len(problems) >= 3:
+                    break
+    finally:
+        session.detach()
+    return problems
 
 
 def find_chromium() -> str | None:
@@ -139,6 +217,11 @@ def check_page(context, url: str, screenshot: Path | None = None) -> list[str]:
             problems.append(f"requests that failed: {local_failures}")
         if outside:
             problems.append(f"requests outside 127.0.0.1 (blocked): {outside}")
+        # A Chinese page must show Chinese, drawn by a font that has it; so must Chinese on other pages.
+        chinese_page = page.evaluate("document.documentElement.lang").lower().startswith("zh")
+        fonts = chinese_font_problems(context, page)
+        if fonts and (chinese_page or not fonts[0].startswith("no visible Chinese")):
+            problems += fonts
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=False)

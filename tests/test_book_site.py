@@ -1,11 +1,15 @@
-"""Build the whole book as a reader would get it, and check what was built.
+"""Build the whole site as a reader would get it (both editions), and check what was built.
 
-Everything that needs the built site lives in this one file, so that pytest-xdist (``--dist loadfile``)
-builds the book once, on one worker.
+The site is built by ``tools/build_site.py``, as the README builds it: the English book at the root (its pages
+under ``book/``), the Chinese edition under ``zh/``. Everything that needs the built site lives in this one
+file, so that pytest-xdist (``--dist loadfile``) builds it once, on one worker.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -16,21 +20,33 @@ import pytest
 from absent import skip_or_fail
 from bookfiles import ROOT, cited_keys, toc_files
 
+from tools import run_notebooks
+
 TEMPLATE_OR_CDN = ("unpkg.com", "cdn.jsdelivr", "cdnjs", "binder-examples", "executablebooks/jupyter-book")
 REMOTE = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)=["'](https?:)?//""", re.IGNORECASE)
 
 
-def jupyter_book() -> list[str]:
-    exe = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-book")
-    assert exe, "jupyter-book is not installed: python -m pip install -r requirements.txt"
-    return [exe]
+ZH_ROOT = ROOT / "book" / "zh"
+SITE_BUDGET_MIB = 25     # both editions
+ENGLISH_BUDGET_MIB = 15  # the English book alone, as before the Chinese edition
+
+
+def zh_toc_files() -> list[str]:
+    """Every page of the Chinese ``_toc.yml``, as its path in the site without suffix (``zh/index`` first)."""
+    return ["zh/" + f for f in run_notebooks.toc_files(ZH_ROOT)]
+
+
+def stem(page: str) -> str:
+    """A page's name in its edition: ``book/hopfield`` and ``zh/hopfield`` are both ``hopfield``."""
+    return page.split("/", 1)[1]
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The site as the README's first command builds it, with warnings as errors in both editions."""
     out = tmp_path_factory.mktemp("book")
-    cmd = jupyter_book() + ["build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    cmd = [sys.executable, str(ROOT / "tools" / "build_site.py"), "--path-output", str(out), "--strict"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=1800)
     return out / "_build" / "html", result
 
 
@@ -47,6 +63,55 @@ def test_every_toc_entry_has_a_page(built, page: str):
     assert (html / (page + ".html")).is_file(), f"no HTML page was built for {page}"
 
 
+@pytest.mark.parametrize("page", toc_files())
+def test_every_english_page_has_its_chinese_page(built, page: str):
+    html, _ = built
+    assert (html / "zh" / (stem(page) + ".html")).is_file(), f"the site has no Chinese page for {page}"
+
+
+SWITCH = re.compile(r'<p class="fbnn-edition-switch"><a [^>]*href="([^"]+)"')
+
+
+def switch_problems(html: Path, pages: list[str], other: str) -> list[str]:
+    """Pages (site paths without suffix) whose language switch is missing or does not lead to the page of
+    the same stem in the ``other`` edition's folder (``zh`` or ``book``), as a built file."""
+    problems = []
+    for page in pages:
+        links = SWITCH.findall((html / (page + ".html")).read_text(encoding="utf-8"))
+        if len(links) != 1:
+            problems.append(f"{page}: {len(links)} language switches")
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), links[0]))
+        expected = f"{other}/{stem(page)}.html"
+        if target != expected or not (html / target).is_file():
+            problems.append(f"{page}: the switch leads to {target}, expected {expected} (a built page)")
+    return problems
+
+
+def test_every_english_page_switches_to_its_chinese_page(built):
+    html, _ = built
+    problems = switch_problems(html, toc_files(), "zh")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_chinese_page_switches_to_its_english_page(built):
+    html, _ = built
+    problems = switch_problems(html, zh_toc_files(), "book")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("front", "other"), [("book/index", "zh/index.html"), ("zh/index", "book/index.html")]
+)
+def test_each_front_page_says_the_other_edition_exists(built, front: str, other: str):
+    """Besides the switch, the front page's text links the other edition (the ``{other-edition}`` role)."""
+    html, _ = built
+    text = SWITCH.sub("", (html / (front + ".html")).read_text(encoding="utf-8"))
+    links = re.findall(r'<a [^>]*href="([^"#]+)"', text)
+    targets = {posixpath.normpath(posixpath.join(posixpath.dirname(front), h)) for h in links}
+    assert other in targets, f"{front} does not link to the other edition's front page {other} in its text"
+
+
 def test_no_remote_scripts_styles_or_images(built):
     html, _ = built
     offenders = []
@@ -56,20 +121,21 @@ def test_no_remote_scripts_styles_or_images(built):
     assert not offenders, "pages load remote resources:\n" + "\n".join(offenders[:20])
 
 
-def test_math_is_served_from_the_build(built):
+@pytest.mark.parametrize("edition", ["book", "zh"])
+def test_math_is_served_from_the_build(built, edition: str):
     html, _ = built
-    page = (html / "book" / "notation.html").read_text(encoding="utf-8")
+    page = (html / edition / "notation.html").read_text(encoding="utf-8")
     scripts = re.findall(r"<script[^>]*src=\"([^\"]*mathjax[^\"]*)\"", page, re.IGNORECASE)
-    assert scripts, "the notation page loads no MathJax"
+    assert scripts, f"the {edition} notation page loads no MathJax"
     for src in scripts:
-        target = (html / "book" / src.split("?")[0]).resolve()
+        target = (html / edition / src.split("?")[0]).resolve()
         assert target.is_file(), f"MathJax script {src} is not in the build"
 
 
 
 def test_mathjax_is_loaded_once_per_page(built):
     html, _ = built
-    for page in toc_files():
+    for page in toc_files() + zh_toc_files():
         text = (html / (page + ".html")).read_text(encoding="utf-8")
         loads = re.findall(r"<script[^>]*src=\"[^\"]*(?:mathjax|MathJax)[^\"]*\"", text)
         assert len(loads) <= 1, f"{page} loads MathJax {len(loads)} times"
@@ -85,8 +151,33 @@ def test_no_cdn_or_template_link_in_pages(built):
 
 def test_site_is_small(built):
     html, _ = built
-    size = sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
-    assert size < 15 * 2**20, f"_build/html is {size / 2**20:.1f} MiB (budget 15 MiB)"
+    sizes = {p: p.stat().st_size for p in html.rglob("*") if p.is_file()}
+    total = sum(sizes.values())
+    english = sum(size for p, size in sizes.items() if p.relative_to(html).parts[0] != "zh")
+    assert total < SITE_BUDGET_MIB * 2**20, (
+        f"_build/html is {total / 2**20:.1f} MiB (budget {SITE_BUDGET_MIB} MiB for both editions)"
+    )
+    assert english < ENGLISH_BUDGET_MIB * 2**20, (
+        f"the English book (_build/html without zh/) is {english / 2**20:.1f} MiB "
+        f"(budget {ENGLISH_BUDGET_MIB} MiB)"
+    )
+
+
+def search_terms(index: Path) -> set[str]:
+    """The words a built ``searchindex.js`` can find (its ``terms`` and ``titleterms``)."""
+    text = index.read_text(encoding="utf-8")
+    data = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    return set(data["terms"]) | set(data["titleterms"])
+
+
+def test_chinese_search_index_holds_chinese_words(built):
+    """Sphinx's Chinese search splits words with jieba; without it, no Chinese word is indexed."""
+    html, _ = built
+    terms = search_terms(html / "zh" / "searchindex.js")
+    chinese = {t for t in terms if re.search(r"[\u4e00-\u9fff]", t)}
+    assert len(chinese) > 100, f"zh/searchindex.js holds {len(chinese)} Chinese words: {sorted(chinese)[:20]}"
+    # A glossary term that jieba's own dictionary cuts in two (book/_ext/edition.py adds glossary names).
+    assert "反向传播" in terms, "zh/searchindex.js does not hold the word 反向传播"
 
 
 @pytest.mark.parametrize("page", [f for f in toc_files() if (ROOT / (f + ".ipynb")).exists()])
@@ -96,6 +187,19 @@ def test_notebook_pages_offer_their_ipynb(built, page: str):
     text = (html / (page + ".html")).read_text(encoding="utf-8")
     assert f'href="../_sources/{page}.ipynb"' in text, f"{page} has no download link for {name}"
     assert (html / "_sources" / (page + ".ipynb")).is_file()
+
+
+def test_chinese_notebook_pages_offer_their_ipynb(built):
+    html, _ = built
+    missing = []
+    for page in zh_toc_files():
+        if (ZH_ROOT / (stem(page) + ".ipynb")).exists():
+            text = (html / (page + ".html")).read_text(encoding="utf-8")
+            if f'href="_sources/{stem(page)}.ipynb"' not in text or not (
+                html / "zh" / "_sources" / (stem(page) + ".ipynb")
+            ).is_file():
+                missing.append(page)
+    assert not missing, f"Chinese notebook pages without their .ipynb download: {missing}"
 
 
 def public_modules() -> list[str]:
@@ -206,12 +310,12 @@ def browser_context(built, tmp_path_factory: pytest.TempPathFactory):
             chrome.close()
 
 
-@pytest.mark.parametrize("page", toc_files())
+@pytest.mark.parametrize("page", toc_files() + zh_toc_files())
 def test_page_reads_correctly_in_a_browser(browser_context, page: str):
     import browser
 
     context, base = browser_context
-    shots = {"book/notation": "notation.png", "book/setup": "setup.png"}
+    shots = {"book/notation": "notation.png", "book/setup": "setup.png", "zh/index": "zh-index.png"}
     shot = ARTIFACTS / shots[page] if page in shots else None
     problems = browser.check_page(context, base + page + ".html", screenshot=shot)
     assert not problems, f"{page}: " + "; ".join(problems)
@@ -234,13 +338,66 @@ def test_the_browser_check_catches_a_broken_page(browser_context, fixture: str, 
     assert any(expected in p for p in problems), problems
 
 
-def test_search_finds_a_term_of_the_book(browser_context):
+def test_the_browser_check_catches_chinese_without_a_cjk_font(browser_context, tmp_path: Path):
+    """Chinese drawn as empty boxes: the same page passes in the suite's browser and fails in one that sees
+    only a Latin font (fontconfig limited to one font file without Chinese glyphs)."""
+    import browser
+
     context, base = browser_context
+    url = base + "_broken/chinese_text.html"
+    assert not browser.check_page(context, url), "the Chinese fixture page fails with the machine's fonts"
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        skip_or_fail("fontconfig's fc-list is missing: apt-get install fontconfig")
+
+    def font_files(pattern: str) -> set[str]:
+        out = subprocess.run([fc_list, "--format", "%{file}\\n", pattern], capture_output=True, text=True)
+        return {f for f in out.stdout.splitlines() if f.endswith((".ttf", ".otf"))}
+
+    latin = sorted(font_files(":lang=en") - font_files(":lang=zh"))
+    assert latin, "no font without Chinese glyphs found to test with"
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    (fonts / Path(latin[0]).name).symlink_to(latin[0])
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>{fonts}</dir>'
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    chrome = context.browser.browser_type.launch(
+        executable_path=browser.find_chromium(), headless=True, args=browser.CHROMIUM_ARGS, env=env
+    )
+    try:
+        problems = browser.check_page(chrome.new_context(viewport={"width": 1280, "height": 900}), url)
+    finally:
+        chrome.close()
+    assert any("not drawn by a CJK font" in p for p in problems), problems
+
+
+def search_hits(context, url: str) -> int:
+    """The number of results the built search page lists for the query in ``url``, once it has finished."""
     page = context.new_page()
     try:
-        page.goto(base + "search.html?q=backpropagation", wait_until="load")
-        page.wait_for_selector("#search-results ul.search li", timeout=180_000)
-        hits = page.locator("#search-results ul.search li").count()
+        page.goto(url, wait_until="load")
+        # Sphinx writes a summary ("Search finished, found ...") when it is done, with or without results.
+        page.wait_for_function(
+            "() => (document.querySelector('#search-results .search-summary') || {}).textContent",
+            timeout=180_000,
+        )
+        return page.locator("#search-results ul.search li").count()
     finally:
         page.close()
+
+
+def test_search_finds_a_term_of_the_book(browser_context):
+    context, base = browser_context
+    hits = search_hits(context, base + "search.html?q=backpropagation")
     assert hits > 0, "the search page found nothing for 'backpropagation'"
+
+
+def test_chinese_search_finds_a_chinese_term(browser_context):
+    context, base = browser_context
+    hits = search_hits(context, base + "zh/search.html?q=反向传播")
+    assert hits > 0, "the Chinese search page found nothing for 反向传播 (is jieba installed?)"
