@@ -77,14 +77,19 @@ def switch_problems(html: Path, pages: list[str], other: str) -> list[str]:
     the same stem in the ``other`` edition's folder (``zh`` or ``book``), as a built file."""
     problems = []
     for page in pages:
+        if not (html / (page + ".html")).is_file():
+            problems.append(f"{page}: not built")
+            continue
         links = SWITCH.findall((html / (page + ".html")).read_text(encoding="utf-8"))
         if len(links) != 1:
             problems.append(f"{page}: {len(links)} language switches")
             continue
         target = posixpath.normpath(posixpath.join(posixpath.dirname(page), links[0]))
         expected = f"{other}/{stem(page)}.html"
-        if target != expected or not (html / target).is_file():
-            problems.append(f"{page}: the switch leads to {target}, expected {expected} (a built page)")
+        if target != expected:
+            problems.append(f"{page}: the switch leads to {target}, expected {expected}")
+        elif not (html / target).is_file():
+            problems.append(f"{page}: the switch leads to {target}, which was not built")
     return problems
 
 
