@@ -406,3 +406,23 @@ def test_chinese_search_finds_a_chinese_term(browser_context):
     context, base = browser_context
     hits = search_hits(context, base + "zh/search.html?q=反向传播")
     assert hits > 0, "the Chinese search page found nothing for 反向传播 (is jieba installed?)"
+
+
+# --- Glued numbers: the same in both editions ---------------------------------------------------------------
+
+# How myst-nb renders an inline glue: {glue:text} as a pasted-text span, {glue:} as an inline text output.
+PASTED = re.compile(r'<span class="(?:pasted-text|output text_plain)">([^<]*)</span>')
+INLINE_GLUE = re.compile(r"\{glue(?::(?:text)?)?\}`[^`]+`")
+
+
+@pytest.mark.parametrize("page", [f for f in toc_files() if (ROOT / (f + ".ipynb")).exists()])
+def test_glued_values_read_the_same_in_both_editions(built, page: str):
+    """Every inline glued value of a page shows in the Chinese page too, as many times and as written."""
+    html, _ = built
+    nb = json.loads((ROOT / (page + ".ipynb")).read_text(encoding="utf-8"))
+    prose = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    uses = sum(len(INLINE_GLUE.findall(text)) for text in prose)
+    en = PASTED.findall((html / (page + ".html")).read_text(encoding="utf-8"))
+    zh = PASTED.findall((html / "zh" / (stem(page) + ".html")).read_text(encoding="utf-8"))
+    assert len(en) == uses, f"{page}: {uses} inline glue roles, {len(en)} glued values in the English page"
+    assert sorted(zh) == sorted(en), f"{page}: glued values differ: {sorted(set(en) ^ set(zh))}"
