@@ -38,13 +38,10 @@ def _need_tools() -> None:
 
 
 # Not in the default run (pyproject.toml deselects the mark): `python -m pytest -m pdf`, as .ci/run does.
-# Each edition's tests form one xdist group: with --dist loadgroup the two PDFs build on two workers at once.
 pytestmark = pytest.mark.pdf
-EDITIONS = [pytest.param(e.name, marks=pytest.mark.xdist_group(f"pdf-{e.name}"))
-            for e in build_pdf.editions()]
 
 
-@pytest.fixture(scope="module", params=EDITIONS)
+@pytest.fixture(scope="module", params=[e.name for e in build_pdf.editions()])
 def pdf(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> build_pdf.PdfBuild:
     _need_tools()
     edition = next(e for e in build_pdf.editions() if e.name == request.param)
