@@ -45,6 +45,11 @@ from pathlib import Path
 
 import yaml
 
+try:  # run as a script: this file's folder is sys.path[0]
+    from run_notebooks import toc_files
+except ImportError:  # imported as tools.zh_edition
+    from tools.run_notebooks import toc_files
+
 ROOT = Path(__file__).resolve().parent.parent
 EN = ROOT / "book"
 ZH = ROOT / "book" / "zh"
@@ -89,20 +94,7 @@ def source(cell: dict) -> str:
 def english_pages(root: Path | None = None) -> list[Path]:
     """Every page of the English ``_toc.yml`` (``book/index.md`` first), as a file path, in book order."""
     root = root or ROOT
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", []))
+    files = toc_files(root)
     pages = []
     for f in files:
         found = [root / (f + ext) for ext in (".ipynb", ".md") if (root / (f + ext)).exists()]
