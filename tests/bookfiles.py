@@ -41,6 +41,8 @@ def code_cells(nb: dict) -> list[dict]:
 # version string (the look-behind), so "W1", "3.11.7" and "x_1.5" are not numbers here.
 FLOAT = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE][-+]?\d))(?:[eE][-+]?\d+)?")
 MAX_SIGNIFICANT = 10
+# An inline glue role as prose writes it, {glue:text}`key:fmt` or {glue:}`key`: (key, format or "").
+INLINE_GLUE = re.compile(r"\{glue(?::text|:)?\}`([A-Za-z0-9_]+)(?::([^`]*))?`")
 # nbval compares every output field but images (they are skipped unless nbdime is used).
 NOT_COMPARED = ("image/",)
 

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 from absent import skip_or_fail
-from bookfiles import ROOT, cited_keys, toc_files
+from bookfiles import INLINE_GLUE, ROOT, cited_keys, toc_files
 
 from tools import run_notebooks
 
@@ -429,7 +429,6 @@ def test_chinese_search_finds_a_chinese_term(browser_context, built):
 
 # How myst-nb renders an inline glue: {glue:text} as a pasted-text span, {glue:} as an inline text output.
 PASTED = re.compile(r'<span class="(?:pasted-text|output text_plain)">([^<]*)</span>')
-INLINE_GLUE = re.compile(r"\{glue(?::(?:text)?)?\}`[^`]+`")
 
 
 @pytest.mark.parametrize("page", [f for f in toc_files() if (ROOT / (f + ".ipynb")).exists()])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from absent import skip_or_fail
-from bookfiles import ROOT, toc_files, toc_notebooks
+from bookfiles import INLINE_GLUE, ROOT, toc_files, toc_notebooks
 
 from tools import build_pdf
 
@@ -176,7 +176,6 @@ def _inline_glue(edition: str) -> list[tuple[str, str]]:
     """(page, text) for every value the prose pastes with {glue:text} or {glue:}, as the HTML shows it."""
     from myst_nb.core.variables import format_plain_text
 
-    role = re.compile(r"\{glue(?::text)?\}`([A-Za-z0-9_]+)(?::([^`]*))?`")
     shown = []
     for path in edition_notebooks(edition):
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -189,7 +188,7 @@ def _inline_glue(edition: str) -> list[tuple[str, str]]:
                 if key and plain is not None:
                     stored[key] = "".join(plain)
         prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-        for key, fmt in role.findall(prose):
+        for key, fmt in INLINE_GLUE.findall(prose):
             if key in stored:
                 shown.append((path.stem, format_plain_text(stored[key], fmt or "")))
     return shown

@@ -62,7 +62,7 @@ LABEL = re.compile(r"^\((?P<name>[^()\s]+)\)=\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<mark>`{3,}|~{3,}|:{3,})")
 
 # Things a translation must carry over unchanged, because the build or the reader depends on them.
-GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+GLUE = re.compile(r"\{glue(?::[a-z]*)?\}`([^`]+)`")  # {glue}, {glue:}, {glue:text}, {glue:md}
 GLUE_FIGURE = re.compile(r"^\s*[`:]{3,}\{glue:[a-z]+\}\s*(\S+)", re.MULTILINE)
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=\s*$|^\s*:(?:label|name):\s*(?P<opt>\S+)\s*$", re.MULTILINE)
